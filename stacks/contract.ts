@@ -1,0 +1,71 @@
+/**
+ * Typed stack contracts (DESIGN.md §3): each stack declares its outputs once, as data, and every consumer reads
+ * them through {@link readStack}, which goes through `requireOutput` so a missing output fails loudly instead of
+ * resolving to `undefined`. Renaming an output is a breaking change; adding one is not.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { GRAPH, StackName } from "./graph";
+
+/** One exported output: its type, whether it must be secret, and what it is for. */
+export interface OutputSpec<T = unknown> {
+  readonly schema: z.ZodType<T>;
+  /** Secret outputs are wrapped with `pulumi.secret` on export and stay secret in every consumer. */
+  readonly secret?: boolean;
+  readonly description: string;
+}
+
+/** A stack's output contract. */
+export type Contract = Readonly<Record<string, OutputSpec>>;
+
+/** The plain values of a contract's outputs. */
+export type ContractValues<C extends Contract> = { [K in keyof C]: C[K] extends OutputSpec<infer T> ? T : never };
+
+/** What a stack program returns: every output of its contract, as inputs. */
+export type ContractExports<C extends Contract> = { [K in keyof C]: pulumi.Input<ContractValues<C>[K]> };
+
+/** What a consumer gets: every output of the upstream contract, as outputs. */
+export type ContractOutputs<C extends Contract> = { [K in keyof C]: pulumi.Output<ContractValues<C>[K]> };
+
+/** Declares a contract; the identity function, there to infer the precise type. */
+export function defineContract<C extends Contract>(contract: C): C {
+  return contract;
+}
+
+/** Wraps the secret outputs of `values` with `pulumi.secret`, so a program cannot export them in the clear. */
+export function exportContract<C extends Contract>(contract: C, values: ContractExports<C>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(contract)) {
+    const value = values[key as keyof C];
+    out[key] = contract[key].secret ? pulumi.secret(value) : value;
+  }
+  return out;
+}
+
+/** The default full name of an upstream stack: `<organization>/foundation/<stack>`. */
+export function defaultReference(stack: StackName): string {
+  return `${pulumi.getOrganization()}/${pulumi.getProject()}/${stack}`;
+}
+
+/**
+ * Reads `upstream`'s outputs from `consumer` through a `StackReference`. The phase graph decides which stacks a
+ * stack may read; `reference` (from the consumer's `stackReferences` config) overrides the default full name.
+ */
+export function readStack<C extends Contract>(
+  consumer: StackName,
+  upstream: StackName,
+  contract: C,
+  reference?: string,
+  opts?: pulumi.CustomResourceOptions,
+): ContractOutputs<C> {
+  if (!GRAPH[consumer].needs.includes(upstream)) {
+    throw new Error(
+      `stack "${consumer}" may not read stack "${upstream}": the phase graph lets it read ` +
+        `${GRAPH[consumer].needs.map((n) => `"${n}"`).join(", ") || "no stack"} (stacks/graph.ts)`,
+    );
+  }
+  const ref = new pulumi.StackReference(`${upstream}-outputs`, { name: reference ?? defaultReference(upstream) }, opts);
+  const out: Record<string, pulumi.Output<unknown>> = {};
+  for (const key of Object.keys(contract)) out[key] = ref.requireOutput(key);
+  return out as ContractOutputs<C>;
+}

@@ -1,0 +1,135 @@
+/**
+ * `npm run plan`: the offline plan of every stack (DESIGN.md §5).
+ *
+ *   npm run -s plan -- [--stack NAME]... [--config STACK=FILE]... [--json] [--show-secrets] [--diff OLD.json]
+ *
+ * Exit status: 0; 1 when a mandatory policy is violated; 2 for bad arguments, bad config or a program error, with a
+ * message that names the stack and the key (and a stack trace only with --debug).
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { isStackName, STACK_NAMES, StackName } from "../../stacks/graph";
+import { diffPlans, renderDiff } from "./diff";
+import { renderTree, toDocument, PlanDocument } from "./document";
+import { planStacks, PolicyEvaluator } from "./engine";
+
+/** Where the CLI writes; injectable so tests run it in-process. */
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** A usage error: exit status 2 with the message. */
+class UsageError extends Error {}
+
+interface Arguments {
+  readonly stacks: StackName[];
+  readonly configFiles: Partial<Record<StackName, string>>;
+  readonly json: boolean;
+  readonly showSecrets: boolean;
+  readonly diff?: string;
+  readonly debug: boolean;
+}
+
+function stackName(value: string, flag: string): StackName {
+  if (!isStackName(value)) {
+    throw new UsageError(
+      `${flag}: unknown stack "${value}"; Foundation's stacks are ${STACK_NAMES.map((s) => `"${s}"`).join(", ")}`,
+    );
+  }
+  return value;
+}
+
+function parse(argv: readonly string[]): Arguments {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        stack: { type: "string", multiple: true },
+        config: { type: "string", multiple: true },
+        json: { type: "boolean", default: false },
+        "show-secrets": { type: "boolean", default: false },
+        diff: { type: "string" },
+        debug: { type: "boolean", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const configFiles: Partial<Record<StackName, string>> = {};
+  for (const entry of values.config ?? []) {
+    const at = entry.indexOf("=");
+    if (at <= 0 || at === entry.length - 1) throw new UsageError(`--config ${entry}: expected STACK=FILE`);
+    configFiles[stackName(entry.slice(0, at), "--config")] = resolve(entry.slice(at + 1));
+  }
+  return {
+    stacks: (values.stack ?? []).map((s) => stackName(s, "--stack")),
+    configFiles,
+    json: values.json,
+    showSecrets: values["show-secrets"],
+    diff: values.diff,
+    debug: values.debug,
+  };
+}
+
+function readPlan(file: string): PlanDocument {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new UsageError(`--diff ${file}: cannot read a plan document: ${(err as Error).message}`);
+  }
+  if ((doc as PlanDocument)?.version !== 1 || !Array.isArray((doc as PlanDocument).stacks)) {
+    throw new UsageError(`--diff ${file}: not a plan document (expected "version": 1 and "stacks")`);
+  }
+  return doc as PlanDocument;
+}
+
+/** Runs the CLI; resolves to the exit status. */
+export async function main(
+  argv: readonly string[],
+  io: Io,
+  options: { root: string; policies?: PolicyEvaluator },
+): Promise<number> {
+  let args: Arguments | undefined;
+  try {
+    args = parse(argv);
+    const before = args.diff ? readPlan(args.diff) : undefined;
+    const plans = await planStacks({
+      root: options.root,
+      stacks: args.stacks.length ? args.stacks : undefined,
+      configFiles: args.configFiles,
+      policies: options.policies,
+    });
+    for (const plan of plans) for (const d of plan.diagnostics) io.stderr(`${plan.name}: ${d}\n`);
+    const document = toDocument(plans, args.showSecrets);
+    const diff = before ? diffPlans(before, document) : undefined;
+    if (args.json) io.stdout(`${JSON.stringify(diff ? { ...document, diff } : document, null, 2)}\n`);
+    else io.stdout(diff ? renderDiff(diff) : renderTree(document));
+    const mandatory = plans.flatMap((p) => p.violations).filter((v) => v.enforcementLevel === "mandatory");
+    if (mandatory.length > 0) {
+      io.stderr(`${mandatory.length} mandatory policy violation(s)\n`);
+      return 1;
+    }
+    return 0;
+  } catch (err) {
+    const error = err as Error;
+    io.stderr(`error: ${error.message}\n`);
+    if (args?.debug || argv.includes("--debug")) io.stderr(`${error.stack ?? ""}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(
+    process.argv.slice(2),
+    { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) },
+    { root: resolve(__dirname, "..", "..") },
+  ).then((code) => {
+    process.exitCode = code;
+  });
+}

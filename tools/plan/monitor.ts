@@ -1,0 +1,253 @@
+/**
+ * A resource monitor that records every registration instead of talking to an engine.
+ *
+ * The Node SDK speaks to a monitor object with the same callback methods as the gRPC client; Pulumi's own mocks
+ * (`runtime/mocks.ts`) plug in there. This one does the same, but keeps what a preview shows and the mocks drop:
+ * parent, dependencies, provider, `protect`, `retainOnDelete`, the secretness of every value, and the stack's
+ * registered outputs. Computed state comes from {@link synthesizeResource}; stack references are answered from the
+ * outputs of stacks planned earlier.
+ */
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import * as resproto from "@pulumi/pulumi/proto/resource_pb";
+import { synthesizeInvoke, synthesizeResource, digest } from "./synthesize";
+import { decode, encode, Secret, Value } from "./values";
+
+/** One registered resource, as the plan reports it. */
+export interface RecordedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly parent: string | null;
+  readonly custom: boolean;
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  /** URN of the explicit provider, or null for components and built-ins. */
+  readonly provider: string | null;
+  readonly dependencies: string[];
+  readonly inputs: Record<string, Value>;
+  /** Synthesized state for custom resources; registered outputs for components and the stack. */
+  outputs: Record<string, Value>;
+  readonly id: string | null;
+  readonly additionalSecretOutputs: string[];
+  readonly ignoreChanges: string[];
+  readonly replaceOnChanges: string[];
+  readonly deleteBeforeReplace: boolean;
+}
+
+/** The outputs an upstream stack exported, keyed by their names; secret ones wrapped in {@link Secret}. */
+export type StackOutputs = Record<string, Value>;
+
+/** What the monitor needs from the engine that drives it. */
+export interface MonitorOptions {
+  readonly project: string;
+  readonly stack: string;
+  /** Answers a stack reference by its full name (`org/project/stack`), or throws naming what is known. */
+  readonly resolveStackReference: (name: string) => StackOutputs;
+  /** Packages whose default providers are disabled (`pulumi:disable-default-providers`); `*` means all. */
+  readonly disabledDefaultProviders: readonly string[];
+}
+
+type Callback<T> = (err: Error | null, resp?: T) => void;
+
+/** Built-in packages served by the engine or the language host, which never need an explicit provider. */
+const BUILTIN_PACKAGES = new Set(["pulumi", "pulumi-nodejs"]);
+
+/** Records registrations for one stack run; see the module comment. */
+export class RecordingMonitor {
+  /** Resources in registration order. */
+  readonly resources: RecordedResource[] = [];
+  private readonly byUrn = new Map<string, RecordedResource>();
+
+  constructor(private readonly options: MonitorOptions) {}
+
+  /** The registered outputs of the root stack resource: the stack's exports. */
+  stackOutputs(): Record<string, Value> {
+    return this.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
+  }
+
+  private urnFor(parent: string, type: string, name: string): string {
+    let qualified = type;
+    if (parent) {
+      const parentType = parent.split("::")[2].split("$").pop();
+      qualified = `${parentType}$${type}`;
+    }
+    return `urn:pulumi:${this.options.stack}::${this.options.project}::${qualified}::${name}`;
+  }
+
+  private providerInputs(ref: string): Record<string, Value> {
+    if (!ref) return {};
+    return this.byUrn.get(providerUrn(ref))?.inputs ?? {};
+  }
+
+  private requireExplicitProvider(kind: string, token: string, providerRef: string): void {
+    const pkg = token.split(":")[0];
+    if (providerRef || BUILTIN_PACKAGES.has(pkg) || token.startsWith("pulumi:providers:")) return;
+    const denied = this.options.disabledDefaultProviders;
+    if (denied.includes("*") || denied.includes(pkg)) {
+      // The engine's own wording, so the plan fails where `pulumi preview` would.
+      throw new Error(`${kind}: Default provider for '${pkg}' disabled. '${token}' must use an explicit provider.`);
+    }
+  }
+
+  async registerResource(req: resproto.RegisterResourceRequest, callback: Callback<resproto.RegisterResourceResponse>) {
+    try {
+      const type = req.getType();
+      const name = req.getName();
+      const urn = this.urnFor(req.getParent(), type, name);
+      const custom = req.getCustom();
+      const providerRef = req.getProvider();
+      if (custom) this.requireExplicitProvider("Resource", type, providerRef);
+      const inputs = decode(req.getObject()?.toJavaScript() ?? {}) as Record<string, Value>;
+
+      let id: string | null = null;
+      let state: Record<string, Value> = {};
+      if (custom) {
+        const synthesized = synthesizeResource({
+          type,
+          name,
+          urn,
+          inputs,
+          providerInputs: this.providerInputs(providerRef),
+        });
+        id = type.startsWith("pulumi:providers:") ? digest(urn, 8) : synthesized.id;
+        state = markSecretOutputs(synthesized.state, req.getAdditionalsecretoutputsList());
+      }
+
+      const record: RecordedResource = {
+        urn,
+        type,
+        name,
+        parent: req.getParent() || null,
+        custom,
+        protect: req.getProtect() === true,
+        retainOnDelete: req.getRetainondelete() === true,
+        provider: providerRef ? providerUrn(providerRef) : null,
+        dependencies: [...new Set(req.getDependenciesList())].sort(),
+        inputs,
+        outputs: custom ? state : {},
+        id,
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        ignoreChanges: req.getIgnorechangesList(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+      };
+      this.add(record);
+
+      const response = new resproto.RegisterResourceResponse();
+      response.setUrn(urn);
+      response.setId(id ?? "");
+      response.setObject(structproto.Struct.fromJavaScript(encode(state) as Record<string, never>));
+      callback(null, response);
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  registerResourceOutputs(req: resproto.RegisterResourceOutputsRequest, callback: Callback<object>) {
+    const record = this.byUrn.get(req.getUrn());
+    if (!record) {
+      callback(new Error(`unknown resource ${req.getUrn()}`));
+      return;
+    }
+    record.outputs = decode(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, Value>;
+    callback(null, {});
+  }
+
+  async readResource(req: resproto.ReadResourceRequest, callback: Callback<resproto.ReadResourceResponse>) {
+    try {
+      // A StackReference is a read of the upstream stack by its full name; anything else needs a real provider.
+      if (req.getType() !== "pulumi:pulumi:StackReference") {
+        throw new Error(
+          `the offline plan cannot read existing resource '${req.getName()}' (${req.getType()}, id ${req.getId()}); ` +
+            "reads need the real provider: use `pulumi preview`",
+        );
+      }
+      const urn = this.urnFor(req.getParent(), req.getType(), req.getName());
+      const refName = req.getId();
+      const outputs = this.options.resolveStackReference(refName);
+      const state: Record<string, Value> = {
+        name: refName,
+        outputs,
+        secretOutputNames: Object.keys(outputs).filter((k) => outputs[k] instanceof Secret),
+      };
+      const record: RecordedResource = {
+        urn,
+        type: req.getType(),
+        name: req.getName(),
+        parent: req.getParent() || null,
+        custom: true,
+        protect: false,
+        retainOnDelete: false,
+        provider: null,
+        dependencies: [...new Set(req.getDependenciesList())].sort(),
+        inputs: { name: refName },
+        outputs: state,
+        id: refName,
+        additionalSecretOutputs: [],
+        ignoreChanges: [],
+        replaceOnChanges: [],
+        deleteBeforeReplace: false,
+      };
+      this.add(record);
+      const response = new resproto.ReadResourceResponse();
+      response.setUrn(urn);
+      response.setProperties(structproto.Struct.fromJavaScript(encode(state) as Record<string, never>));
+      callback(null, response);
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  private add(record: RecordedResource): void {
+    if (this.byUrn.has(record.urn)) {
+      throw new Error(`Duplicate resource URN '${record.urn}'; try giving it a unique name`);
+    }
+    this.resources.push(record);
+    this.byUrn.set(record.urn, record);
+  }
+
+  async invoke(req: resproto.ResourceInvokeRequest, callback: Callback<provproto.InvokeResponse>) {
+    try {
+      const token = req.getTok();
+      this.requireExplicitProvider("Invoke", token, req.getProvider());
+      const result = synthesizeInvoke({
+        token,
+        args: decode(req.getArgs()?.toJavaScript() ?? {}) as Record<string, Value>,
+        providerInputs: this.providerInputs(req.getProvider()),
+      });
+      const response = new provproto.InvokeResponse();
+      response.setReturn(structproto.Struct.fromJavaScript(encode(result) as Record<string, never>));
+      callback(null, response);
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  supportsFeature(req: resproto.SupportsFeatureRequest, callback: Callback<{ getHassupport: () => boolean }>) {
+    // Like Pulumi's mocks: everything but first-class output values, so inputs arrive as plain values.
+    const supported = req.getId() !== "outputValues" && req.getId() !== "transforms";
+    callback(null, { getHassupport: () => supported });
+  }
+
+  registerPackage(_req: resproto.RegisterPackageRequest, callback: Callback<resproto.RegisterPackageResponse>) {
+    const response = new resproto.RegisterPackageResponse();
+    response.setRef(`package-${digest(_req.getName(), 8)}`);
+    callback(null, response);
+  }
+}
+
+/** A provider reference is `<urn>::<id>`; the plan identifies providers by URN. */
+function providerUrn(ref: string): string {
+  const at = ref.lastIndexOf("::");
+  return at > 0 ? ref.slice(0, at) : ref;
+}
+
+function markSecretOutputs(state: Record<string, Value>, names: string[]): Record<string, Value> {
+  if (names.length === 0) return state;
+  const out = { ...state };
+  for (const key of names) {
+    if (key in out && !(out[key] instanceof Secret)) out[key] = new Secret(out[key]);
+  }
+  return out;
+}

@@ -1,0 +1,32 @@
+/**
+ * The few `@internal` parts of the Node SDK the plan engine drives, typed here because the SDK strips them from
+ * its declarations. They are the same hooks the SDK's Automation API uses to run inline programs in-process
+ * (`automation/server.ts`): a per-run store, mock monitor settings, and waiting for outstanding registrations.
+ * `@pulumi/pulumi` is pinned exactly in package.json, and the engine's tests exercise every one of them.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+
+/** The SDK's per-run state (`runtime/state.ts` LocalStore), as far as the engine touches it. */
+export interface RuntimeStore {
+  supportsSecrets: boolean;
+  supportsResourceReferences: boolean;
+  supportsDeletedWith: boolean;
+  supportsAliasSpecs: boolean;
+  supportsParameterization: boolean;
+  settings: { engine: unknown };
+}
+
+interface StateModule {
+  withLocalStorage<T>(callback: () => Promise<T>): Promise<T>;
+  getStore(): RuntimeStore;
+}
+
+interface SettingsModule {
+  setMockOptions(monitor: unknown, project: string, stack: string, preview: boolean, organization: string): void;
+  waitForRPCs(): Promise<void>;
+}
+
+/** `@pulumi/pulumi/runtime/state`. */
+export const runtimeState = require("@pulumi/pulumi/runtime/state") as StateModule;
+/** `@pulumi/pulumi/runtime/settings`. */
+export const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as SettingsModule;

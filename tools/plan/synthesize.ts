@@ -1,0 +1,205 @@
+/**
+ * Deterministic stand-ins for what only a provider would compute: ids, ARNs, keys, certificates, random values and
+ * the results of invokes. Every value derives from the resource's URN, so the same program plans to the same bytes,
+ * and every value is visibly fake (documentation account id, `PLACEHOLDER` PEM bodies) so nobody mistakes a plan
+ * for real state.
+ */
+import { createHash } from "node:crypto";
+import { Secret, Value } from "./values";
+
+/** The AWS account id the plan pretends to run in: the one AWS uses in its documentation. */
+export const PLAN_ACCOUNT_ID = "123456789012";
+
+/** What a synthesizer knows about the resource it fills in. */
+export interface SynthesisContext {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly inputs: Record<string, Value>;
+  /** Inputs of the resource's explicit provider (e.g. the AWS region), or `{}`. */
+  readonly providerInputs: Record<string, Value>;
+}
+
+/** Stable hex digest of `seed`, `length` characters long. */
+export function digest(seed: string, length = 16): string {
+  let out = "";
+  for (let i = 0; out.length < length; i++) {
+    out += createHash("sha256").update(`${seed}#${i}`).digest("hex");
+  }
+  return out.slice(0, length);
+}
+
+/** A UUID-shaped identifier derived from `seed`. */
+export function fakeUuid(seed: string): string {
+  const h = digest(seed, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A PEM-shaped placeholder: right header and footer, a body that says what it is. */
+export function fakePem(label: string, seed: string): string {
+  const body = Buffer.from(`FOUNDATION OFFLINE PLAN PLACEHOLDER ${label} ${digest(seed, 32)}`).toString("base64");
+  const lines = body.match(/.{1,64}/g) ?? [];
+  return [`-----BEGIN ${label}-----`, ...lines, `-----END ${label}-----`, ""].join("\n");
+}
+
+function str(value: Value, fallback: string): string {
+  return typeof value === "string" && value !== "" ? value : fallback;
+}
+
+function region(ctx: SynthesisContext): string {
+  return str(ctx.providerInputs.region, "us-east-1");
+}
+
+/** The physical name a provider would auto-name the resource with: logical name plus a random-looking suffix. */
+function autoName(ctx: SynthesisContext): string {
+  return `${ctx.name}-${digest(ctx.urn, 7)}`;
+}
+
+type Synthesizer = (ctx: SynthesisContext) => Record<string, Value>;
+
+function arn(ctx: SynthesisContext, service: string, resource: string, opts: { global?: boolean } = {}): string {
+  return `arn:aws:${service}:${opts.global ? "" : region(ctx)}:${PLAN_ACCOUNT_ID}:${resource}`;
+}
+
+const privateKey: Synthesizer = (ctx) => {
+  const algorithm = str(ctx.inputs.algorithm, "RSA");
+  const seed = ctx.urn;
+  return {
+    privateKeyPem: new Secret(fakePem(algorithm === "RSA" ? "RSA PRIVATE KEY" : "PRIVATE KEY", seed)),
+    privateKeyPemPkcs8: new Secret(fakePem("PRIVATE KEY", `${seed}/pkcs8`)),
+    privateKeyOpenssh: new Secret(fakePem("OPENSSH PRIVATE KEY", `${seed}/openssh`)),
+    publicKeyPem: fakePem("PUBLIC KEY", `${seed}/public`),
+    publicKeyOpenssh: `${algorithm === "ED25519" ? "ssh-ed25519" : algorithm === "ECDSA" ? "ecdsa-sha2-nistp256" : "ssh-rsa"} ${Buffer.from(`placeholder ${digest(seed, 24)}`).toString("base64")}\n`,
+    publicKeyFingerprintMd5: digest(`${seed}/md5`, 32).replace(/(..)(?!$)/g, "$1:"),
+    publicKeyFingerprintSha256: `SHA256:${Buffer.from(digest(`${seed}/sha256`, 32), "hex").toString("base64")}`,
+  };
+};
+
+const certificate: Synthesizer = (ctx) => ({
+  certPem: fakePem("CERTIFICATE", ctx.urn),
+  validityStartTime: "2026-01-01T00:00:00Z",
+  validityEndTime: "2027-01-01T00:00:00Z",
+  readyForRenewal: false,
+});
+
+/** Synthesizers by resource type token. Types not listed get the package fallback below. */
+const RESOURCES: Record<string, Synthesizer> = {
+  "aws:s3/bucket:Bucket": (ctx) => {
+    const bucket = str(ctx.inputs.bucket, autoName(ctx));
+    return {
+      id: bucket,
+      bucket,
+      arn: `arn:aws:s3:::${bucket}`,
+      bucketDomainName: `${bucket}.s3.amazonaws.com`,
+      bucketRegionalDomainName: `${bucket}.s3.${region(ctx)}.amazonaws.com`,
+      region: region(ctx),
+    };
+  },
+  "aws:kms/key:Key": (ctx) => {
+    const keyId = fakeUuid(ctx.urn);
+    return { id: keyId, keyId, arn: arn(ctx, "kms", `key/${keyId}`) };
+  },
+  "aws:kms/alias:Alias": (ctx) => {
+    const name = str(ctx.inputs.name, `alias/${autoName(ctx)}`);
+    return { id: name, name, arn: arn(ctx, "kms", name), targetKeyArn: arn(ctx, "kms", `key/${fakeUuid(ctx.urn)}`) };
+  },
+  "aws:iam/role:Role": (ctx) => {
+    const name = str(ctx.inputs.name, autoName(ctx));
+    const path = str(ctx.inputs.path, "/");
+    return {
+      id: name,
+      name,
+      arn: arn(ctx, "iam", `role${path}${name}`, { global: true }),
+      uniqueId: `AROA${digest(ctx.urn, 17).toUpperCase()}`,
+    };
+  },
+  "aws:iam/policy:Policy": (ctx) => {
+    const name = str(ctx.inputs.name, autoName(ctx));
+    const policyArn = arn(ctx, "iam", `policy${str(ctx.inputs.path, "/")}${name}`, { global: true });
+    return { id: policyArn, name, arn: policyArn, policyId: `ANPA${digest(ctx.urn, 17).toUpperCase()}` };
+  },
+  "tls:index/privateKey:PrivateKey": privateKey,
+  "tls:index/selfSignedCert:SelfSignedCert": certificate,
+  "tls:index/locallySignedCert:LocallySignedCert": certificate,
+  "tls:index/certRequest:CertRequest": (ctx) => ({ certRequestPem: fakePem("CERTIFICATE REQUEST", ctx.urn) }),
+  "random:index/randomPassword:RandomPassword": (ctx) => ({
+    result: new Secret(`plan-${digest(ctx.urn, Math.max(8, Number(ctx.inputs.length ?? 32) - 5))}`),
+    bcryptHash: new Secret(`$2a$10$${digest(`${ctx.urn}/bcrypt`, 53)}`),
+  }),
+  "random:index/randomString:RandomString": (ctx) => ({
+    result: digest(ctx.urn, Number(ctx.inputs.length ?? 16)),
+  }),
+  "random:index/randomBytes:RandomBytes": (ctx) => {
+    const bytes = Buffer.from(digest(ctx.urn, 2 * Number(ctx.inputs.length ?? 32)), "hex");
+    return { base64: new Secret(bytes.toString("base64")), hex: new Secret(bytes.toString("hex")) };
+  },
+  "random:index/randomId:RandomId": (ctx) => {
+    const bytes = Buffer.from(digest(ctx.urn, 2 * Number(ctx.inputs.byteLength ?? 8)), "hex");
+    return {
+      hex: bytes.toString("hex"),
+      b64Std: bytes.toString("base64"),
+      b64Url: bytes.toString("base64url"),
+      dec: BigInt(`0x${bytes.toString("hex")}`).toString(10),
+    };
+  },
+  "random:index/randomUuid:RandomUuid": (ctx) => ({ result: fakeUuid(ctx.urn) }),
+  "random:index/randomInteger:RandomInteger": (ctx) => {
+    const min = Number(ctx.inputs.min ?? 0);
+    const max = Number(ctx.inputs.max ?? min);
+    return { result: min + (parseInt(digest(ctx.urn, 8), 16) % (max - min + 1)) };
+  },
+};
+
+/**
+ * Computed state for a custom resource: its inputs (providers echo them) overlaid with what the provider would
+ * compute. AWS resources not in the table get an `arn` and an auto-name-shaped `id`.
+ */
+export function synthesizeResource(ctx: SynthesisContext): { id: string; state: Record<string, Value> } {
+  const specific = RESOURCES[ctx.type]?.(ctx) ?? {};
+  const fallback: Record<string, Value> = {};
+  if (ctx.type.startsWith("aws:") && !("arn" in specific)) {
+    const [, module = "aws", kind = "resource"] = ctx.type.split(/[:/]/);
+    fallback.arn = arn(ctx, module, `${kind.toLowerCase()}/${autoName(ctx)}`);
+  }
+  const state = { ...ctx.inputs, ...fallback, ...specific };
+  const id = typeof state.id === "string" ? state.id : autoName(ctx);
+  return { id, state };
+}
+
+/** What an invoke synthesizer is given. */
+export interface InvokeContext {
+  readonly token: string;
+  readonly args: Record<string, Value>;
+  readonly providerInputs: Record<string, Value>;
+}
+
+/** Synthetic results of the invokes Foundation's programs make, by function token. */
+const INVOKES: Record<string, (ctx: InvokeContext) => Record<string, Value>> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    id: PLAN_ACCOUNT_ID,
+    accountId: PLAN_ACCOUNT_ID,
+    arn: `arn:aws:iam::${PLAN_ACCOUNT_ID}:user/foundation-plan`,
+    userId: "AIDAPLANPLACEHOLDER0",
+  }),
+  "aws:index/getPartition:getPartition": () => ({
+    id: "aws",
+    partition: "aws",
+    dnsSuffix: "amazonaws.com",
+    reverseDnsPrefix: "com.amazonaws",
+  }),
+  "aws:index/getRegion:getRegion": (ctx) => {
+    const name = str(ctx.providerInputs.region, "us-east-1");
+    return { id: name, name, region: name, endpoint: `ec2.${name}.amazonaws.com`, description: name };
+  },
+};
+
+/** The synthetic result of an invoke, or an error that says where to add one. */
+export function synthesizeInvoke(ctx: InvokeContext): Record<string, Value> {
+  const synth = INVOKES[ctx.token];
+  if (!synth) {
+    throw new Error(
+      `the offline plan has no synthetic result for invoke '${ctx.token}'; add one to INVOKES in tools/plan/synthesize.ts`,
+    );
+  }
+  return synth(ctx);
+}
