@@ -26,13 +26,13 @@ export interface ConfigProblem {
  */
 export class ConfigError extends pulumi.RunError {
   constructor(
-    readonly stack: string,
+    readonly stackName: string,
     readonly problems: readonly ConfigProblem[],
   ) {
     const count = problems.length === 1 ? "1 configuration problem" : `${problems.length} configuration problems`;
     super(
       [
-        `stack "${stack}" has ${count}; no resource was registered:`,
+        `stack "${stackName}" has ${count}; no resource was registered:`,
         ...problems.map((p) => `  - ${p.key}: ${p.message}`),
       ].join("\n"),
     );
@@ -257,7 +257,7 @@ function problemsOf(stack: string, schema: AnySchema, issues: readonly z.core.$Z
           message:
             `unknown key.` +
             (hint ? ` Did you mean '${keyName([...path, hint])}'?` : "") +
-            ` Known keys here: ${known.join(", ")}.`,
+            (known.length ? ` Known keys here: ${known.join(", ")}.` : " No key is allowed here."),
         });
       }
       continue;

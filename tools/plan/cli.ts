@@ -119,7 +119,10 @@ export async function main(
   } catch (err) {
     const error = err as Error;
     io.stderr(`error: ${error.message}\n`);
-    if (args?.debug || argv.includes("--debug")) io.stderr(`${error.stack ?? ""}\n`);
+    if (args?.debug || argv.includes("--debug")) {
+      const cause = (error as { cause?: unknown }).cause;
+      io.stderr(`${(cause instanceof Error ? cause.stack : undefined) ?? error.stack ?? ""}\n`);
+    }
     return 2;
   }
 }

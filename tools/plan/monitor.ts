@@ -57,6 +57,11 @@ const BUILTIN_PACKAGES = new Set(["pulumi", "pulumi-nodejs"]);
 export class RecordingMonitor {
   /** Resources in registration order. */
   readonly resources: RecordedResource[] = [];
+  /**
+   * Registrations and invokes the plan refused. They are answered as if they had succeeded and reported when the
+   * run ends: an error handed back to the SDK would become a rejected promise that nobody awaits.
+   */
+  readonly failures: Error[] = [];
   private readonly byUrn = new Map<string, RecordedResource>();
 
   constructor(private readonly options: MonitorOptions) {}
@@ -67,11 +72,11 @@ export class RecordingMonitor {
   }
 
   private urnFor(parent: string, type: string, name: string): string {
+    // As the engine does it: a child's type is qualified by its parent's qualified type, except under the root
+    // stack resource.
     let qualified = type;
-    if (parent) {
-      const parentType = parent.split("::")[2].split("$").pop();
-      qualified = `${parentType}$${type}`;
-    }
+    const parentType = parent ? parent.split("::")[2] : "";
+    if (parentType && parentType !== "pulumi:pulumi:Stack") qualified = `${parentType}$${type}`;
     return `urn:pulumi:${this.options.stack}::${this.options.project}::${qualified}::${name}`;
   }
 
@@ -140,14 +145,19 @@ export class RecordingMonitor {
       response.setObject(structproto.Struct.fromJavaScript(encode(state) as Record<string, never>));
       callback(null, response);
     } catch (err) {
-      callback(err as Error);
+      this.failures.push(err as Error);
+      const response = new resproto.RegisterResourceResponse();
+      response.setUrn(this.urnFor(req.getParent(), req.getType(), req.getName()));
+      response.setObject(structproto.Struct.fromJavaScript({}));
+      callback(null, response);
     }
   }
 
   registerResourceOutputs(req: resproto.RegisterResourceOutputsRequest, callback: Callback<object>) {
     const record = this.byUrn.get(req.getUrn());
     if (!record) {
-      callback(new Error(`unknown resource ${req.getUrn()}`));
+      this.failures.push(new Error(`outputs registered for unknown resource ${req.getUrn()}`));
+      callback(null, {});
       return;
     }
     record.outputs = decode(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, Value>;
@@ -195,7 +205,11 @@ export class RecordingMonitor {
       response.setProperties(structproto.Struct.fromJavaScript(encode(state) as Record<string, never>));
       callback(null, response);
     } catch (err) {
-      callback(err as Error);
+      this.failures.push(err as Error);
+      const response = new resproto.ReadResourceResponse();
+      response.setUrn(this.urnFor(req.getParent(), req.getType(), req.getName()));
+      response.setProperties(structproto.Struct.fromJavaScript({}));
+      callback(null, response);
     }
   }
 
@@ -220,7 +234,10 @@ export class RecordingMonitor {
       response.setReturn(structproto.Struct.fromJavaScript(encode(result) as Record<string, never>));
       callback(null, response);
     } catch (err) {
-      callback(err as Error);
+      this.failures.push(err as Error);
+      const response = new provproto.InvokeResponse();
+      response.setReturn(structproto.Struct.fromJavaScript({}));
+      callback(null, response);
     }
   }
 

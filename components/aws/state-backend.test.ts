@@ -1,0 +1,154 @@
+import * as aws from "@pulumi/aws";
+import { record } from "../../tools/plan/testing";
+import { StateBackend, stateBucketPolicy } from "./state-backend";
+
+const args = { bucketName: "acme-state", region: "eu-central-1", accountId: "123456789012" };
+
+async function recordBackend(overrides: Partial<typeof args> & Record<string, unknown> = {}) {
+  return record(() => {
+    const provider = new aws.Provider("aws", { region: "eu-central-1" });
+    const backend = new StateBackend("state", { ...args, ...overrides }, { providers: { aws: provider } });
+    return { backendUrl: backend.backendUrl, secretsProviderUrl: backend.secretsProviderUrl };
+  });
+}
+
+describe("StateBackend", () => {
+  it("registers exactly the key, alias, bucket and its five settings, under the component", async () => {
+    const rec = await recordBackend();
+    const component = rec.named("state");
+    expect(component.type).toBe("foundation:aws:StateBackend");
+    const children = rec.resources.filter((r) => r.parent === component.urn).map((r) => `${r.type}::${r.name}`);
+    expect(children.sort()).toEqual(
+      [
+        "aws:kms/key:Key::state-key",
+        "aws:kms/alias:Alias::state-key-alias",
+        "aws:s3/bucket:Bucket::state-bucket",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls::state-ownership",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::state-public-access",
+        "aws:s3/bucketVersioning:BucketVersioning::state-versioning",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::state-encryption",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::state-lifecycle",
+        "aws:s3/bucketPolicy:BucketPolicy::state-policy",
+      ].sort(),
+    );
+    // Every child uses the caller's explicit provider.
+    const provider = rec.named("aws").urn;
+    expect(rec.resources.filter((r) => r.parent === component.urn).every((r) => r.provider === provider)).toBe(true);
+  });
+
+  it("protects exactly the bucket and the key", async () => {
+    const rec = await recordBackend();
+    expect(
+      rec.resources
+        .filter((r) => r.protect)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["state-bucket", "state-key"]);
+  });
+
+  it("makes a rotating key with a 30-day deletion window administered by the account root", async () => {
+    const rec = await recordBackend();
+    const key = rec.inputsOf("state-key");
+    expect(key.enableKeyRotation).toBe(true);
+    expect(key.deletionWindowInDays).toBe(30);
+    expect(JSON.parse(key.policy as string)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "AccountAdministersKeyThroughIam",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::123456789012:root" },
+          Action: "kms:*",
+          Resource: "*",
+        },
+      ],
+    });
+    expect(rec.inputsOf("state-key-alias").name).toBe("alias/foundation-state");
+  });
+
+  it("keeps the bucket versioned, encrypted with the key, private and TLS-only", async () => {
+    const rec = await recordBackend();
+    const bucket = rec.named("state-bucket");
+    expect(rec.inputsOf("state-bucket")).toMatchObject({ bucket: "acme-state", forceDestroy: false });
+    expect(rec.inputsOf("state-versioning").versioningConfiguration).toEqual({ status: "Enabled" });
+    expect(rec.inputsOf("state-encryption").rules).toEqual([
+      {
+        applyServerSideEncryptionByDefault: {
+          sseAlgorithm: "aws:kms",
+          kmsMasterKeyId: rec.named("state-key").outputs.arn,
+        },
+        bucketKeyEnabled: true,
+      },
+    ]);
+    expect(rec.inputsOf("state-public-access")).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(rec.inputsOf("state-ownership").rule).toEqual({ objectOwnership: "BucketOwnerEnforced" });
+    expect(rec.inputsOf("state-policy").policy).toBe(stateBucketPolicy(bucket.outputs.arn as string));
+    expect(rec.inputsOf("state-lifecycle").rules).toEqual([
+      {
+        id: "expire-superseded-state",
+        status: "Enabled",
+        filter: {},
+        noncurrentVersionExpiration: { noncurrentDays: 90 },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      },
+    ]);
+  });
+
+  it("orders the bucket policy after the public access block and the lifecycle after versioning", async () => {
+    const rec = await recordBackend();
+    expect(rec.named("state-policy").dependencies).toEqual(
+      expect.arrayContaining([rec.named("state-public-access").urn, rec.named("state-ownership").urn]),
+    );
+    expect(rec.named("state-lifecycle").dependencies).toContain(rec.named("state-versioning").urn);
+  });
+
+  it("denies every request without TLS 1.2", () => {
+    expect(JSON.parse(stateBucketPolicy("arn:aws:s3:::b"))).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        {
+          Sid: "DenyOutdatedTls",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+          Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+        },
+      ],
+    });
+  });
+
+  it("exports the backend and secrets-provider URLs", async () => {
+    const rec = await recordBackend();
+    expect(rec.outputs).toEqual({
+      backendUrl: "s3://acme-state?region=eu-central-1&awssdk=v2",
+      secretsProviderUrl: "awskms://alias/foundation-state?region=eu-central-1&awssdk=v2",
+    });
+  });
+
+  it.each([
+    [
+      { bucketName: "Acme_State" },
+      "StateBackend 'state': bucketName 'Acme_State' is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
+    ],
+    [
+      { keyDeletionWindowDays: 45 },
+      "StateBackend 'state': keyDeletionWindowDays must be a whole number of days from 7 to 30 (AWS's limits)",
+    ],
+  ])("refuses %p", async (overrides, message) => {
+    await expect(recordBackend(overrides)).rejects.toThrow(message);
+  });
+});

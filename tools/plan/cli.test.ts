@@ -1,0 +1,183 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "./cli";
+import { PlanDocument } from "./document";
+import { PolicyEvaluator } from "./engine";
+
+const root = join(__dirname, "..", "..");
+const scratch = mkdtempSync(join(tmpdir(), "foundation-plan-"));
+
+async function run(argv: string[], policies?: PolicyEvaluator) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, { root, policies });
+  return { code, stdout, stderr };
+}
+
+function writeConfig(stack: string, edit: (text: string) => string): string {
+  const file = join(scratch, `Pulumi.${stack}.${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, edit(readFileSync(join(root, `Pulumi.${stack}.yaml`), "utf8")));
+  return file;
+}
+
+describe("npm run plan", () => {
+  it("prints every stack in graph order with its tree, counts and outputs", async () => {
+    const { code, stdout, stderr } = await run([]);
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+    const headers = stdout.split("\n").filter((l) => l.startsWith("Stack "));
+    expect(headers).toEqual([
+      "Stack aws (phase 1; reads none)",
+      "Stack group (phase 2; reads aws)",
+      "Stack lab (phases 1, 4, 5; reads aws, group)",
+      "Stack eve-skill-farm (phase 5; reads lab)",
+    ]);
+    expect(stdout).toContain("       ├─ aws:s3/bucket:Bucket  state-bucket  (protected)");
+    expect(stdout).toContain("  12 resources: 10 custom, 2 components, 2 protected");
+    expect(stdout).toContain('    url: "https://eve.lab.example.com/"');
+  });
+
+  it("follows the JSON contract and prints the same bytes every time", async () => {
+    const first = await run(["--json"]);
+    const second = await run(["--json"]);
+    expect(first.code).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    const doc = JSON.parse(first.stdout) as PlanDocument;
+    expect(doc.version).toBe(1);
+    expect(doc.stacks.map((s) => [s.name, s.phases, s.needs])).toEqual([
+      ["aws", [1], []],
+      ["group", [2], ["aws"]],
+      ["lab", [1, 4, 5], ["aws", "group"]],
+      ["eve-skill-farm", [5], ["lab"]],
+    ]);
+    const bucket = doc.stacks[0].resources.find((r) => r.name === "state-bucket");
+    expect(bucket).toEqual({
+      urn: "urn:pulumi:aws::foundation::foundation:aws:StateBackend$aws:s3/bucket:Bucket::state-bucket",
+      type: "aws:s3/bucket:Bucket",
+      name: "state-bucket",
+      parent: "urn:pulumi:aws::foundation::foundation:aws:StateBackend::state",
+      custom: true,
+      protect: true,
+      retainOnDelete: false,
+      provider: "urn:pulumi:aws::foundation::pulumi:providers:aws::aws",
+      dependencies: [],
+      inputs: { bucket: "mson-foundation-state-example", forceDestroy: false },
+    });
+    expect(doc.stacks.every((s) => Array.isArray(s.violations) && s.violations.length === 0)).toBe(true);
+  });
+
+  it("plans only the selected stacks, after their upstream stacks", async () => {
+    const { code, stdout } = await run(["--json", "--stack", "lab"]);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as PlanDocument;
+    expect(doc.stacks.map((s) => s.name)).toEqual(["lab"]);
+    expect(doc.stacks[0].outputs).toEqual({
+      domain: "lab.example.com",
+      gitlabUrl: "https://gitlab.example.com",
+      proxmoxEndpoint: "https://pve.example.com:8006",
+    });
+  });
+
+  it("feeds each stack's outputs to the references of the stacks after it", async () => {
+    const doc = JSON.parse((await run(["--json", "--stack", "group"])).stdout) as PlanDocument;
+    expect(doc.stacks[0].outputs.ciVariables).toEqual({
+      AWS_REGION: "eu-central-1",
+      FOUNDATION_SECRETS_PROVIDER: "awskms://alias/foundation-state?region=eu-central-1&awssdk=v2",
+      PULUMI_BACKEND_URL: "s3://mson-foundation-state-example?region=eu-central-1&awssdk=v2",
+    });
+  });
+
+  it.each([
+    [
+      ["--stack", "prod"],
+      'error: --stack: unknown stack "prod"; Foundation\'s stacks are "aws", "group", "lab", "eve-skill-farm"\n',
+    ],
+    [["--config", "aws"], "error: --config aws: expected STACK=FILE\n"],
+    [["--frobnicate"], "error: Unknown option '--frobnicate'"],
+  ])("refuses bad arguments %p with exit status 2", async (argv, message) => {
+    const { code, stdout, stderr } = await run(argv);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr.startsWith(message)).toBe(true);
+  });
+
+  it("refuses bad config with exit status 2, naming the stack and the key, without a stack trace", async () => {
+    const file = writeConfig("lab", (t) =>
+      t.replace("endpoint: https://pve.example.com:8006", "endpoint: pve.example.com"),
+    );
+    const { code, stdout, stderr } = await run(["--config", `lab=${file}`]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      'error: stack "lab" has 1 configuration problem; no resource was registered:\n' +
+        '  - foundation:proxmox.endpoint: must be an https:// URL without a trailing slash, query or credentials, e.g. https://gitlab.example.com; got the string "pve.example.com"\n',
+    );
+  });
+
+  it.each([
+    [
+      "a missing required key",
+      (t: string) => t.replace("  foundation:domain: lab.example.com\n", ""),
+      "  - foundation:domain: required key is missing. Fix: pulumi config set --stack lab 'foundation:domain' <value>",
+    ],
+    [
+      "a wrong type",
+      (t: string) => t.replace("insecure: false", "insecure: maybe"),
+      '  - foundation:proxmox.insecure: expected boolean, got the string "maybe"',
+    ],
+    [
+      "an unknown key",
+      (t: string) => t.replace("foundation:domain:", "foundation:domian:"),
+      "  - foundation:domian: unknown key. Did you mean 'foundation:domain'?",
+    ],
+  ])("refuses %s", async (_label, edit, line) => {
+    const { code, stderr } = await run(["--stack", "lab", "--config", `lab=${writeConfig("lab", edit)}`]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(line);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("prints the stack trace of a failure only with --debug", async () => {
+    const file = writeConfig("aws", (t) => t.replace("foundation:region: eu-central-1", "foundation:region: 42"));
+    const { stderr } = await run(["--stack", "aws", "--config", `aws=${file}`, "--debug"]);
+    expect(stderr).toMatch(/\n\s+at /);
+  });
+
+  it("exits 1 when a mandatory policy is violated, and reports it", async () => {
+    const policies: PolicyEvaluator = async (plan) =>
+      plan.name === "aws"
+        ? [{ policy: "s3-bucket-example", enforcementLevel: "mandatory", urn: null, message: "planted violation" }]
+        : [];
+    const { code, stdout, stderr } = await run(["--stack", "aws"], policies);
+    expect(code).toBe(1);
+    expect(stdout).toContain("    [mandatory] s3-bucket-example: planted violation");
+    expect(stderr).toBe("1 mandatory policy violation(s)\n");
+  });
+
+  it("diffs against an earlier plan: one changed lab value is exactly one update", async () => {
+    const before = join(scratch, "before.json");
+    writeFileSync(before, (await run(["--json"])).stdout);
+    const file = writeConfig("lab", (t) => t.replace("https://pve.example.com:8006", "https://pve2.example.com:8006"));
+    const { code, stdout } = await run(["--diff", before, "--config", `lab=${file}`]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        "Stack aws: 0 to create, 0 to update, 0 to delete",
+        "Stack group: 0 to create, 0 to update, 0 to delete",
+        "Stack lab: 0 to create, 1 to update, 0 to delete",
+        "  ~ update urn:pulumi:lab::foundation::pulumi:providers:proxmoxve::proxmox (inputs.endpoint)",
+        "Stack eve-skill-farm: 0 to create, 0 to update, 0 to delete",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("refuses a --diff file that is not a plan", async () => {
+    const bogus = join(scratch, "bogus.json");
+    writeFileSync(bogus, JSON.stringify({ stacks: [] }));
+    const { code, stderr } = await run(["--diff", bogus]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`error: --diff ${bogus}: not a plan document (expected "version": 1 and "stacks")\n`);
+  });
+});
