@@ -1,0 +1,33 @@
+/**
+ * `npm run docs`: regenerates the parts of the README derived from code, so the written phase graph and the one
+ * the plan and CI follow cannot drift. A test fails when the committed README differs from what this writes.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { GRAPH, mermaidDiagram, stackOrder } from "../stacks/graph";
+
+const START = "<!-- generated:phase-graph:start (npm run docs) -->";
+const END = "<!-- generated:phase-graph:end -->";
+
+/** The generated block: the mermaid diagram and the apply order. */
+export function phaseGraphBlock(): string {
+  const order = stackOrder().map((name, i) => `${i + 1}. \`${name}\` (${GRAPH[name].description})`);
+  return [START, "", "```mermaid", mermaidDiagram(), "```", "", "Apply order:", "", ...order, "", END].join("\n");
+}
+
+/** `readme` with its generated block replaced; throws when the markers are missing. */
+export function renderReadme(readme: string): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) {
+    throw new Error(`README.md has no generated phase-graph block; add the markers ${START} and ${END}`);
+  }
+  return readme.slice(0, start) + phaseGraphBlock() + readme.slice(end + END.length);
+}
+
+/** Path of the README this script maintains. */
+export const README = join(__dirname, "..", "README.md");
+
+if (require.main === module) {
+  writeFileSync(README, renderReadme(readFileSync(README, "utf8")));
+}
