@@ -1,10 +1,8 @@
-/** Transpile-only tests (swc); type checking is the separate `npm run typecheck`. */
+/** Transpile-only tests (ts-jest with isolated modules); type checking is the separate `npm run typecheck`. */
 module.exports = {
   testEnvironment: "node",
-  // The Pulumi SDK keeps its runtime store on `global` on purpose; Jest's clean-up of globals would only warn.
-  testEnvironmentOptions: { globalsCleanup: "off" },
   testMatch: ["<rootDir>/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/"],
-  transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
   moduleFileExtensions: ["ts", "js", "json"],
 };
