@@ -11,10 +11,33 @@ import {
   keysAt,
   loadConfig,
   port,
+  stackReferencesSchema,
   suggest,
   version,
 } from "./configuration";
-import { awsConfigSchema } from "./aws/config";
+
+/** A small stack schema with the shapes the real ones use: common keys, a nested object, defaults, a typed value. */
+const awsConfigSchema = z.object({
+  owner: z.string(),
+  costCenter: z.string(),
+  stackReferences: stackReferencesSchema([]),
+  region: awsRegion(),
+  accountId: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" }),
+  stateBackend: z
+    .object({
+      bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+        error: "must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens",
+      }),
+      keyAlias: z.string().default("alias/foundation-state"),
+      keyDeletionWindowDays: z
+        .number()
+        .int()
+        .min(30, { error: "must be 30: the standard keeps the longest window KMS allows" })
+        .default(30),
+      noncurrentVersionExpirationDays: z.number().int().default(90),
+    })
+    .strict(),
+});
 
 function problem(schema: z.ZodType, value: unknown): string | undefined {
   const result = schema.safeParse(value);

@@ -2,7 +2,14 @@ import * as aws from "@pulumi/aws";
 import { record } from "../../tools/plan/testing";
 import { StateBackend, stateBucketPolicy } from "./state-backend";
 
-const args = { bucketName: "acme-state", region: "eu-central-1", accountId: "123456789012" };
+const args = {
+  bucketName: "acme-state",
+  region: "eu-central-1",
+  accountId: "123456789012",
+  readerRoles: ["previewer"],
+  writerRoles: ["deployer"],
+  keyUserArns: ["arn:aws:iam::123456789012:role/previewer", "arn:aws:iam::123456789012:role/deployer"],
+};
 
 async function recordBackend(overrides: Partial<typeof args> & Record<string, unknown> = {}) {
   return record(() => {
@@ -20,8 +27,7 @@ describe("StateBackend", () => {
     const children = rec.resources.filter((r) => r.parent === component.urn).map((r) => `${r.type}::${r.name}`);
     expect(children.sort()).toEqual(
       [
-        "aws:kms/key:Key::state-key",
-        "aws:kms/alias:Alias::state-key-alias",
+        "foundation:aws:KmsKey::state-kms",
         "aws:s3/bucket:Bucket::state-bucket",
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls::state-ownership",
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::state-public-access",
@@ -29,11 +35,17 @@ describe("StateBackend", () => {
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::state-encryption",
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::state-lifecycle",
         "aws:s3/bucketPolicy:BucketPolicy::state-policy",
+        "aws:iam/policy:Policy::state-read",
+        "aws:iam/policy:Policy::state-write",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment::state-read-0",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment::state-write-0",
       ].sort(),
     );
     // Every child uses the caller's explicit provider.
     const provider = rec.named("aws").urn;
-    expect(rec.resources.filter((r) => r.parent === component.urn).every((r) => r.provider === provider)).toBe(true);
+    expect(
+      rec.resources.filter((r) => r.parent === component.urn && r.custom).every((r) => r.provider === provider),
+    ).toBe(true);
   });
 
   it("protects exactly the bucket and the key", async () => {
@@ -43,27 +55,34 @@ describe("StateBackend", () => {
         .filter((r) => r.protect)
         .map((r) => r.name)
         .sort(),
-    ).toEqual(["state-bucket", "state-key"]);
+    ).toEqual(["state-bucket", "state-kms-key"]);
   });
 
-  it("makes a rotating key with a 30-day deletion window administered by the account root", async () => {
+  it("makes a rotating key with a 30-day deletion window whose policy names the state's users", async () => {
     const rec = await recordBackend();
-    const key = rec.inputsOf("state-key");
+    const key = rec.inputsOf("state-kms-key");
     expect(key.enableKeyRotation).toBe(true);
     expect(key.deletionWindowInDays).toBe(30);
-    expect(JSON.parse(key.policy as string)).toEqual({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "AccountAdministersKeyThroughIam",
-          Effect: "Allow",
-          Principal: { AWS: "arn:aws:iam::123456789012:root" },
-          Action: "kms:*",
-          Resource: "*",
-        },
-      ],
+    expect(JSON.parse(key.policy as string).Statement[1].Principal).toEqual({
+      AWS: ["arn:aws:iam::123456789012:role/deployer", "arn:aws:iam::123456789012:role/previewer"],
     });
-    expect(rec.inputsOf("state-key-alias").name).toBe("alias/foundation-state");
+    expect(rec.inputsOf("state-kms-alias").name).toBe("alias/foundation-state");
+  });
+
+  it("attaches the read policy to the preview roles and the write policy to the deploy roles", async () => {
+    const rec = await recordBackend();
+    expect(rec.inputsOf("state-read-0")).toEqual({ role: "previewer", policyArn: rec.named("state-read").outputs.arn });
+    expect(rec.inputsOf("state-write-0")).toEqual({
+      role: "deployer",
+      policyArn: rec.named("state-write").outputs.arn,
+    });
+    const read = JSON.parse(rec.inputsOf("state-read").policy as string);
+    expect(read.Statement[1]).toEqual({
+      Sid: "ReadState",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: `${rec.named("state-bucket").outputs.arn}/.pulumi/*`,
+    });
   });
 
   it("keeps the bucket versioned, encrypted with the key, private and TLS-only", async () => {
@@ -75,7 +94,7 @@ describe("StateBackend", () => {
       {
         applyServerSideEncryptionByDefault: {
           sseAlgorithm: "aws:kms",
-          kmsMasterKeyId: rec.named("state-key").outputs.arn,
+          kmsMasterKeyId: rec.named("state-kms-key").outputs.arn,
         },
         bucketKeyEnabled: true,
       },
@@ -144,10 +163,7 @@ describe("StateBackend", () => {
       { bucketName: "Acme_State" },
       "StateBackend 'state': bucketName 'Acme_State' is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
     ],
-    [
-      { keyDeletionWindowDays: 45 },
-      "StateBackend 'state': keyDeletionWindowDays must be a whole number of days from 7 to 30 (AWS's limits)",
-    ],
+    [{ keyDeletionWindowDays: 45 }, "KmsKey 'state-kms': deletionWindowDays must be from 7 to 30 (AWS's limits)"],
   ])("refuses %p", async (overrides, message) => {
     await expect(recordBackend(overrides)).rejects.toThrow(message);
   });

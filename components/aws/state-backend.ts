@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { KmsKey } from "./kms-key";
 import { renderPolicy, Statement } from "./policy-document";
+import { stateAccessPolicy } from "./state-access";
 
 /** Arguments of {@link StateBackend}. */
 export interface StateBackendArgs {
@@ -25,6 +27,12 @@ export interface StateBackendArgs {
    * @default 90
    */
   readonly noncurrentVersionExpirationDays?: number;
+  /** IAM roles (names) that preview: they read state and take locks. */
+  readonly readerRoles?: readonly pulumi.Input<string>[];
+  /** IAM roles (names) that deploy: they write state. */
+  readonly writerRoles?: readonly pulumi.Input<string>[];
+  /** Principals (ARNs) named in the key policy as users of the state key: the readers' and writers' roles. */
+  readonly keyUserArns?: readonly pulumi.Input<string>[];
 }
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -56,19 +64,6 @@ export function stateBucketPolicy(bucketArn: string): string {
   return renderPolicy(statements);
 }
 
-/** The key policy of the state key: the account administers it through IAM; grants come from identity policies. */
-export function stateKeyPolicy(accountId: string): string {
-  return renderPolicy([
-    {
-      Sid: "AccountAdministersKeyThroughIam",
-      Effect: "Allow",
-      Principal: { AWS: `arn:aws:iam::${accountId}:root` },
-      Action: "kms:*",
-      Resource: "*",
-    },
-  ]);
-}
-
 /**
  * The Pulumi state backend: an S3 bucket (versioned, SSE-KMS, fully private, TLS only) and the KMS key that
  * encrypts Pulumi secrets. Bucket and key are `protect`ed: losing either loses every stack's state or secrets.
@@ -87,6 +82,10 @@ export class StateBackend extends pulumi.ComponentResource {
   readonly backendUrl: pulumi.Output<string>;
   /** The `--secrets-provider` URL of the key. */
   readonly secretsProviderUrl: pulumi.Output<string>;
+  /** ARN of the managed policy that lets an identity preview (read state, take locks). */
+  readonly readPolicyArn: pulumi.Output<string>;
+  /** ARN of the managed policy that lets an identity deploy (write state). */
+  readonly writePolicyArn: pulumi.Output<string>;
 
   constructor(name: string, args: StateBackendArgs, opts?: pulumi.ComponentResourceOptions) {
     super("foundation:aws:StateBackend", name, args, opts);
@@ -97,27 +96,20 @@ export class StateBackend extends pulumi.ComponentResource {
         this,
       );
     }
-    const deletionWindow = args.keyDeletionWindowDays ?? 30;
-    if (!Number.isInteger(deletionWindow) || deletionWindow < 7 || deletionWindow > 30) {
-      throw new pulumi.ResourceError(
-        `StateBackend '${name}': keyDeletionWindowDays must be a whole number of days from 7 to 30 (AWS's limits)`,
-        this,
-      );
-    }
     const keyAlias = args.keyAlias ?? "alias/foundation-state";
     const noncurrentDays = args.noncurrentVersionExpirationDays ?? 90;
 
-    const key = new aws.kms.Key(
-      `${name}-key`,
+    const key = new KmsKey(
+      `${name}-kms`,
       {
         description: "Pulumi state and secrets of the Foundation stacks",
-        enableKeyRotation: true,
-        deletionWindowInDays: deletionWindow,
-        policy: stateKeyPolicy(args.accountId),
+        alias: keyAlias.replace(/^alias\//, ""),
+        accountId: args.accountId,
+        userArns: args.keyUserArns,
+        deletionWindowDays: args.keyDeletionWindowDays,
       },
-      { parent: this, protect: true },
+      { parent: this },
     );
-    const alias = new aws.kms.Alias(`${name}-key-alias`, { name: keyAlias, targetKeyId: key.keyId }, { parent: this });
 
     const bucket = new aws.s3.Bucket(
       `${name}-bucket`,
@@ -183,13 +175,44 @@ export class StateBackend extends pulumi.ComponentResource {
       { parent: this, dependsOn: [publicAccess, ownership] },
     );
 
+    const policies = {
+      read: new aws.iam.Policy(
+        `${name}-read`,
+        {
+          description: "Preview Foundation stacks: read Pulumi state and take locks",
+          policy: pulumi.all([bucket.arn, key.arn]).apply(([b, k]) => stateAccessPolicy("read", b, k)),
+        },
+        { parent: this },
+      ),
+      write: new aws.iam.Policy(
+        `${name}-write`,
+        {
+          description: "Deploy Foundation stacks: read and write Pulumi state",
+          policy: pulumi.all([bucket.arn, key.arn]).apply(([b, k]) => stateAccessPolicy("write", b, k)),
+        },
+        { parent: this },
+      ),
+    };
+    const attach = (access: "read" | "write", roles: readonly pulumi.Input<string>[]) =>
+      roles.forEach((role, i) => {
+        new aws.iam.RolePolicyAttachment(
+          `${name}-${access}-${i}`,
+          { role, policyArn: policies[access].arn },
+          { parent: this },
+        );
+      });
+    attach("read", args.readerRoles ?? []);
+    attach("write", args.writerRoles ?? []);
+
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
     this.keyArn = key.arn;
-    this.keyAlias = alias.name;
+    this.keyAlias = key.aliasName;
+    this.readPolicyArn = policies.read.arn;
+    this.writePolicyArn = policies.write.arn;
     // `awssdk=v2` selects the SDK that honours profiles and credential_process (shared/reference §6.1).
     this.backendUrl = pulumi.interpolate`s3://${bucket.bucket}?region=${args.region}&awssdk=v2`;
-    this.secretsProviderUrl = pulumi.interpolate`awskms://${alias.name}?region=${args.region}&awssdk=v2`;
+    this.secretsProviderUrl = pulumi.interpolate`awskms://${key.aliasName}?region=${args.region}&awssdk=v2`;
     this.registerOutputs({
       bucketName: this.bucketName,
       bucketArn: this.bucketArn,
@@ -197,6 +220,8 @@ export class StateBackend extends pulumi.ComponentResource {
       keyAlias: this.keyAlias,
       backendUrl: this.backendUrl,
       secretsProviderUrl: this.secretsProviderUrl,
+      readPolicyArn: this.readPolicyArn,
+      writePolicyArn: this.writePolicyArn,
     });
   }
 }

@@ -1,39 +1,180 @@
 /** Configuration of the `aws` stack: the whole `foundation:` namespace, validated at once. */
 import { z } from "zod";
-import { awsRegion, commonShape, loadConfig } from "../configuration";
+import { ciRoleProblems } from "../../components/aws/gitlab-oidc";
+import { assignmentProblems } from "../../components/aws/identity-center";
+import { awsRegion, commonShape, email, httpsUrl, loadConfig } from "../configuration";
 import { GRAPH } from "../graph";
 
+/** The name assignments use for the management account itself, which is not a member account resource. */
+export const MANAGEMENT_ACCOUNT = "management";
+
+const name = (what: string) =>
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+=,.@_-]{0,63}$/, {
+    error: `must be a ${what} name: letters, digits and +=,.@_- (at most 64)`,
+  });
+
+const accountSchema = z
+  .object({
+    name: name("account"),
+    email: email(),
+    ou: z.string(),
+    tags: z.record(z.string(), z.string()).default({}),
+    adoptId: z
+      .string()
+      .regex(/^\d{12}$/, { error: "must be the 12-digit id of the existing account to adopt" })
+      .optional(),
+  })
+  .strict();
+
+const permissionSetSchema = z
+  .object({
+    name: z.string().regex(/^[\w+=,.@-]{1,32}$/, { error: "must be 1-32 characters of letters, digits and +=,.@_-" }),
+    description: z.string().max(700),
+    sessionDuration: z
+      .string()
+      .regex(/^PT([1-9]|1[0-2])H$/, { error: "must be an ISO 8601 duration from PT1H to PT12H" })
+      .default("PT4H"),
+    relayState: httpsUrl().optional(),
+    managedPolicyArns: z
+      .array(z.string().regex(/^arn:aws:iam::aws:policy\/.+$/, { error: "must be an AWS managed policy ARN" }))
+      .default([]),
+    inlinePolicy: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+const ciRoleSchema = z
+  .object({
+    name: name("role"),
+    kind: z.enum(["preview", "deploy"]),
+    projects: z.array(z.string()),
+    refs: z.array(z.string()).optional(),
+    maxSessionDuration: z.number().int().default(3600),
+  })
+  .strict();
+
 /** The `aws` stack's config schema; `Pulumi.aws.yaml` documents every key. */
-export const awsConfigSchema = z.object({
-  ...commonShape(GRAPH.aws.needs),
-  /** Region of the landing zone's regional resources and of the state backend. */
-  region: awsRegion(),
-  /** The organization management account the stack deploys into; the provider refuses any other account. */
-  accountId: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" }),
-  stateBackend: z
-    .object({
-      bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-        error: "must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens",
-      }),
-      keyAlias: z
-        .string()
-        .regex(/^alias\/[A-Za-z0-9/_-]+$/, { error: "must start with alias/, e.g. alias/foundation-state" })
-        .refine((v) => !v.startsWith("alias/aws/"), { error: "alias/aws/ is reserved for AWS managed keys" })
-        .default("alias/foundation-state"),
-      keyDeletionWindowDays: z
-        .number()
-        .int()
-        .min(30, { error: "must be 30: the standard keeps the longest window KMS allows" })
-        .max(30, { error: "must be 30: KMS allows at most 30 days" })
-        .default(30),
-      noncurrentVersionExpirationDays: z
-        .number()
-        .int()
-        .min(30, { error: "must be at least 30 days, so a bad update can still be rolled back" })
-        .default(90),
-    })
-    .strict(),
-});
+export const awsConfigSchema = z
+  .object({
+    ...commonShape(GRAPH.aws.needs),
+    /** Region of the landing zone's regional resources and of the state backend. */
+    region: awsRegion(),
+    /** The organization management account the stack deploys into; the provider refuses any other account. */
+    accountId: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" }),
+    stateBackend: z
+      .object({
+        bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+          error: "must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens",
+        }),
+        keyAlias: z
+          .string()
+          .regex(/^alias\/[A-Za-z0-9/_-]+$/, { error: "must start with alias/, e.g. alias/foundation-state" })
+          .refine((v) => !v.startsWith("alias/aws/"), { error: "alias/aws/ is reserved for AWS managed keys" })
+          .default("alias/foundation-state"),
+        keyDeletionWindowDays: z
+          .number()
+          .int()
+          .min(30, { error: "must be 30: the standard keeps the longest window KMS allows" })
+          .max(30, { error: "must be 30: KMS allows at most 30 days" })
+          .default(30),
+        noncurrentVersionExpirationDays: z
+          .number()
+          .int()
+          .min(30, { error: "must be at least 30 days, so a bad update can still be rolled back" })
+          .default(90),
+      })
+      .strict(),
+    organization: z
+      .object({
+        adoptId: z
+          .string()
+          .regex(/^o-[a-z0-9]{10,32}$/, { error: "must be the id (o-...) of the existing organization" })
+          .optional(),
+        awsServiceAccessPrincipals: z.array(z.string()).default(["sso.amazonaws.com"]),
+        enabledPolicyTypes: z.array(z.enum(["SERVICE_CONTROL_POLICY", "TAG_POLICY", "BACKUP_POLICY"])).default([]),
+        organizationalUnits: z.array(z.object({ name: name("OU"), parent: z.string().default("root") }).strict()),
+        accounts: z.array(accountSchema),
+      })
+      .strict(),
+    identityCenter: z
+      .object({
+        groups: z.array(z.object({ name: name("group"), description: z.string() }).strict()),
+        permissionSets: z.array(permissionSetSchema),
+        assignments: z.array(
+          z.object({ group: z.string(), permissionSet: z.string(), accounts: z.array(z.string()).min(1) }).strict(),
+        ),
+      })
+      .strict(),
+    gitlabOidc: z
+      .object({
+        /** The GitLab instance that issues job tokens (the `iss` claim). */
+        url: httpsUrl(),
+        /** The `aud` jobs request in `id_tokens`; defaults to the URL. */
+        audience: z.string().min(1).optional(),
+        roles: z.array(ciRoleSchema),
+      })
+      .strict(),
+    kms: z
+      .object({
+        runnerCacheAlias: z
+          .string()
+          .regex(/^[A-Za-z0-9/_-]+$/)
+          .default("foundation-runner-cache"),
+        appSecretsAlias: z
+          .string()
+          .regex(/^[A-Za-z0-9/_-]+$/)
+          .default("foundation-app-secrets"),
+      })
+      .strict(),
+  })
+  .superRefine((config, ctx) => {
+    const { organization: org, identityCenter: ic, gitlabOidc } = config;
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+
+    const ouNames = org.organizationalUnits.map((u) => u.name);
+    org.organizationalUnits.forEach((u, i) => {
+      if (ouNames.indexOf(u.name) !== i)
+        issue(["organization", "organizationalUnits", i, "name"], `duplicate OU '${u.name}'`);
+      if (u.parent !== "root" && !ouNames.includes(u.parent)) {
+        issue(
+          ["organization", "organizationalUnits", i, "parent"],
+          `unknown OU '${u.parent}'; use root or one of: ${ouNames.join(", ")}`,
+        );
+      }
+    });
+    const accountNames = org.accounts.map((a) => a.name);
+    const emails = org.accounts.map((a) => a.email.toLowerCase());
+    org.accounts.forEach((a, i) => {
+      const at = ["organization", "accounts", i];
+      if (accountNames.indexOf(a.name) !== i || a.name === MANAGEMENT_ACCOUNT) {
+        issue(
+          [...at, "name"],
+          `duplicate account name '${a.name}' ('${MANAGEMENT_ACCOUNT}' is the management account)`,
+        );
+      }
+      if (emails.indexOf(a.email.toLowerCase()) !== i) issue([...at, "email"], `duplicate account email '${a.email}'`);
+      if (!ouNames.includes(a.ou)) issue([...at, "ou"], `unknown OU '${a.ou}'; known OUs: ${ouNames.join(", ")}`);
+    });
+
+    const problems = assignmentProblems(ic.assignments, {
+      groups: ic.groups.map((g) => g.name),
+      permissionSets: ic.permissionSets.map((p) => p.name),
+      accounts: [...new Set([MANAGEMENT_ACCOUNT, ...accountNames])],
+    });
+    for (const problem of problems) {
+      const index = Number(/^assignment (\d+):/.exec(problem)?.[1]);
+      issue(["identityCenter", "assignments", index], problem.replace(/^assignment \d+: /, ""));
+    }
+
+    gitlabOidc.roles.forEach((role, i) => {
+      for (const problem of ciRoleProblems(role)) issue(["gitlabOidc", "roles", i], problem);
+    });
+    const kinds = gitlabOidc.roles.map((r) => r.kind);
+    for (const kind of ["preview", "deploy"] as const) {
+      if (kinds.filter((k) => k === kind).length !== 1) {
+        issue(["gitlabOidc", "roles"], `define exactly one ${kind} role; the pipeline assumes it by kind`);
+      }
+    }
+  });
 
 /** The validated `aws` config. */
 export type AwsConfig = z.infer<typeof awsConfigSchema>;

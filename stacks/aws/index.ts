@@ -1,11 +1,47 @@
 /** The `aws` stack (phase 1): the landing zone on the runner-critical path. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { GitlabOidc } from "../../components/aws/gitlab-oidc";
+import { IdentityCenter } from "../../components/aws/identity-center";
+import { KmsKey } from "../../components/aws/kms-key";
+import { Organization } from "../../components/aws/organization";
+import { renderPolicy } from "../../components/aws/policy-document";
 import { StateBackend } from "../../components/aws/state-backend";
 import { standardTags } from "../../components/aws/tags";
 import { ContractExports } from "../contract";
-import { awsConfig } from "./config";
+import { awsConfig, MANAGEMENT_ACCOUNT } from "./config";
 import { awsOutputs } from "./outputs";
+
+/**
+ * The services the deploy role may change: the ones Foundation's stacks manage, and nothing else. A service-level
+ * grant (not `*:*`) keeps a compromised pipeline out of everything the landing zone does not own.
+ */
+export const DEPLOY_SERVICES = [
+  "autoscaling",
+  "ec2",
+  "iam",
+  "identitystore",
+  "kms",
+  "organizations",
+  "rolesanywhere",
+  "route53",
+  "s3",
+  "secretsmanager",
+  "sso",
+  "ssm",
+] as const;
+
+/** The deploy role's policy: the managed services, by service. */
+export function deployPolicy(): string {
+  return renderPolicy([
+    {
+      Sid: "ManageFoundationServices",
+      Effect: "Allow",
+      Action: DEPLOY_SERVICES.map((service) => `${service}:*`),
+      Resource: "*",
+    },
+  ]);
+}
 
 /** Registers the `aws` stack's resources and returns its contract's outputs. */
 export function awsProgram(): ContractExports<typeof awsOutputs> {
@@ -23,6 +59,65 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
       }),
     },
   });
+  const opts = { providers: { aws: provider } };
+
+  const organization = new Organization(
+    "organization",
+    {
+      adoptId: config.organization.adoptId,
+      awsServiceAccessPrincipals: config.organization.awsServiceAccessPrincipals,
+      enabledPolicyTypes: config.organization.enabledPolicyTypes,
+      organizationalUnits: config.organization.organizationalUnits,
+      accounts: config.organization.accounts,
+    },
+    opts,
+  );
+  const accountIds = organization.accountIds.apply((ids): Record<string, string> => ({
+    [MANAGEMENT_ACCOUNT]: config.accountId,
+    ...ids,
+  }));
+
+  const instance = aws.ssoadmin.getInstancesOutput({}, { provider });
+  new IdentityCenter(
+    "identity-center",
+    {
+      instanceArn: instance.arns[0],
+      identityStoreId: instance.identityStoreIds[0],
+      groups: config.identityCenter.groups,
+      permissionSets: config.identityCenter.permissionSets.map((set) => ({
+        ...set,
+        inlinePolicy: set.inlinePolicy ? JSON.stringify(set.inlinePolicy) : undefined,
+      })),
+      assignments: config.identityCenter.assignments,
+      accountIds: Object.fromEntries(
+        [MANAGEMENT_ACCOUNT, ...config.organization.accounts.map((a) => a.name)].map((n) => [
+          n,
+          accountIds.apply((ids) => ids[n]),
+        ]),
+      ),
+    },
+    opts,
+  );
+
+  const roleSpecs = config.gitlabOidc.roles;
+  const previewSpec = roleSpecs.find((r) => r.kind === "preview");
+  const deploySpec = roleSpecs.find((r) => r.kind === "deploy");
+  if (!previewSpec || !deploySpec) throw new Error("gitlabOidc.roles: one preview and one deploy role are required");
+  const oidc = new GitlabOidc(
+    "gitlab-oidc",
+    {
+      gitlabUrl: config.gitlabOidc.url,
+      audience: config.gitlabOidc.audience,
+      roles: roleSpecs.map((spec) =>
+        spec.kind === "preview"
+          ? { ...spec, managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }
+          : { ...spec, inlinePolicies: { "foundation-deploy": deployPolicy() } },
+      ),
+    },
+    opts,
+  );
+  const preview = oidc.roles[previewSpec.name];
+  const deploy = oidc.roles[deploySpec.name];
 
   const state = new StateBackend(
     "state",
@@ -33,16 +128,53 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
       keyAlias: config.stateBackend.keyAlias,
       keyDeletionWindowDays: config.stateBackend.keyDeletionWindowDays,
       noncurrentVersionExpirationDays: config.stateBackend.noncurrentVersionExpirationDays,
+      readerRoles: [preview.name],
+      writerRoles: [deploy.name],
+      keyUserArns: [preview.arn, deploy.arn],
     },
-    { providers: { aws: provider } },
+    opts,
+  );
+
+  const runnerCache = new KmsKey(
+    "runner-cache",
+    {
+      description: "GitLab Runner cache objects in S3",
+      alias: config.kms.runnerCacheAlias,
+      accountId: config.accountId,
+      // Only S3 uses this key on the runners' behalf.
+      viaServices: [`s3.${config.region}.amazonaws.com`],
+    },
+    opts,
+  );
+  const appSecrets = new KmsKey(
+    "app-secrets",
+    {
+      description: "Application secrets of the lab cluster in Secrets Manager",
+      alias: config.kms.appSecretsAlias,
+      accountId: config.accountId,
+      userArns: [deploy.arn],
+      viaServices: [`secretsmanager.${config.region}.amazonaws.com`],
+    },
+    opts,
   );
 
   return {
     region: config.region,
     accountId: config.accountId,
+    accountIds,
     stateBucketName: state.bucketName,
     stateBackendUrl: state.backendUrl,
     secretsProviderUrl: state.secretsProviderUrl,
     stateKeyArn: state.keyArn,
+    kmsKeyArns: pulumi
+      .all([state.keyArn, runnerCache.arn, appSecrets.arn])
+      .apply(([stateKey, runnerCacheKey, appSecretsKey]) => ({
+        state: stateKey,
+        runnerCache: runnerCacheKey,
+        appSecrets: appSecretsKey,
+      })),
+    oidcProviderArn: oidc.providerArn,
+    previewRoleArn: preview.arn,
+    deployRoleArn: deploy.arn,
   };
 }

@@ -34,7 +34,7 @@ describe("npm run plan", () => {
       "Stack eve-skill-farm (phase 5; reads lab)",
     ]);
     expect(stdout).toContain("       ├─ aws:s3/bucket:Bucket  state-bucket  (protected)");
-    expect(stdout).toContain("  12 resources: 10 custom, 2 components, 2 protected");
+    expect(stdout).toContain("  49 resources: 41 custom, 8 components, 10 protected");
     expect(stdout).toContain('    url: "https://eve.lab.example.com/"');
   });
 

@@ -115,8 +115,13 @@ export class RecordingMonitor {
           inputs,
           providerInputs: this.providerInputs(providerRef),
         });
-        id = type.startsWith("pulumi:providers:") ? digest(urn, 8) : synthesized.id;
-        state = markSecretOutputs(synthesized.state, req.getAdditionalsecretoutputsList());
+        // An adopted resource (the `import` option) keeps the id it was adopted by.
+        const importId = req.getImportid();
+        id = type.startsWith("pulumi:providers:") ? digest(urn, 8) : importId || synthesized.id;
+        state = markSecretOutputs(
+          importId ? { ...synthesized.state, id: importId } : synthesized.state,
+          req.getAdditionalsecretoutputsList(),
+        );
       }
 
       const record: RecordedResource = {

@@ -118,6 +118,44 @@ const RESOURCES: Record<string, Synthesizer> = {
     const policyArn = arn(ctx, "iam", `policy${str(ctx.inputs.path, "/")}${name}`, { global: true });
     return { id: policyArn, name, arn: policyArn, policyId: `ANPA${digest(ctx.urn, 17).toUpperCase()}` };
   },
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (ctx) => {
+    const host = str(ctx.inputs.url, "https://issuer.example.com").replace(/^https:\/\//, "");
+    const providerArn = arn(ctx, "iam", `oidc-provider/${host}`, { global: true });
+    return { id: providerArn, arn: providerArn };
+  },
+  "aws:organizations/organization:Organization": (ctx) => {
+    const id = `o-${digest(ctx.urn, 10)}`;
+    const rootId = `r-${digest(`${ctx.urn}/root`, 4)}`;
+    return {
+      id,
+      arn: `arn:aws:organizations::${PLAN_ACCOUNT_ID}:organization/${id}`,
+      masterAccountId: PLAN_ACCOUNT_ID,
+      roots: [
+        {
+          id: rootId,
+          name: "Root",
+          arn: `arn:aws:organizations::${PLAN_ACCOUNT_ID}:root/${id}/${rootId}`,
+          policyTypes: [],
+        },
+      ],
+    };
+  },
+  "aws:organizations/organizationalUnit:OrganizationalUnit": (ctx) => {
+    const id = `ou-${digest(`${ctx.urn}/root`, 4)}-${digest(ctx.urn, 8)}`;
+    return { id, arn: `arn:aws:organizations::${PLAN_ACCOUNT_ID}:ou/o-plan/${id}` };
+  },
+  "aws:organizations/account:Account": (ctx) => {
+    const id = String(100000000000 + (parseInt(digest(ctx.urn, 10), 16) % 899999999999));
+    return { id, arn: `arn:aws:organizations::${PLAN_ACCOUNT_ID}:account/o-plan/${id}` };
+  },
+  "aws:identitystore/group:Group": (ctx) => {
+    const groupId = fakeUuid(ctx.urn);
+    return { id: `${str(ctx.inputs.identityStoreId, "d-plan")}/${groupId}`, groupId };
+  },
+  "aws:ssoadmin/permissionSet:PermissionSet": (ctx) => {
+    const psArn = `arn:aws:sso:::permissionSet/ssoins-${digest("instance", 16)}/ps-${digest(ctx.urn, 16)}`;
+    return { id: psArn, arn: psArn };
+  },
   "tls:index/privateKey:PrivateKey": privateKey,
   "tls:index/selfSignedCert:SelfSignedCert": certificate,
   "tls:index/locallySignedCert:LocallySignedCert": certificate,
@@ -186,6 +224,11 @@ const INVOKES: Record<string, (ctx: InvokeContext) => Record<string, Value>> = {
     partition: "aws",
     dnsSuffix: "amazonaws.com",
     reverseDnsPrefix: "com.amazonaws",
+  }),
+  "aws:ssoadmin/getInstances:getInstances": (ctx) => ({
+    id: str(ctx.providerInputs.region, "us-east-1"),
+    arns: [`arn:aws:sso:::instance/ssoins-${digest("instance", 16)}`],
+    identityStoreIds: [`d-${digest("identity-store", 10)}`],
   }),
   "aws:index/getRegion:getRegion": (ctx) => {
     const name = str(ctx.providerInputs.region, "us-east-1");
