@@ -13,7 +13,7 @@ describe("bootstrap-state", () => {
     expect(commands[2].startsWith("pulumi up --stack aws --yes --target ")).toBe(true);
     const targets = commands[2].split(" --target ").slice(1);
     expect(targets).toContain(
-      "'urn:pulumi:aws::foundation::foundation:aws:StateBackend$aws:s3/bucket:Bucket::state-bucket'",
+      "'urn:pulumi:aws::foundation::foundation:aws:StateBackend$foundation:aws:PrivateBucket$aws:s3/bucket:Bucket::state-bucket'",
     );
     expect(targets).toContain(
       "'urn:pulumi:aws::foundation::foundation:aws:StateBackend$foundation:aws:KmsKey$aws:kms/key:Key::state-kms-key'",

@@ -9,7 +9,6 @@ import { awsOutputs } from "./aws/outputs";
 import { STACK_NAMES } from "./graph";
 import { STACKS } from "./programs";
 
-
 let plans: StackPlan[];
 /** What the aws stack exports in the plan: a complete fixture for reading its contract. */
 let awsExports: Record<string, unknown>;

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { KmsKey } from "./kms-key";
-import { renderPolicy, Statement } from "./policy-document";
+import { PrivateBucket } from "./private-bucket";
 import { stateAccessPolicy } from "./state-access";
 
 /** Arguments of {@link StateBackend}. */
@@ -35,37 +35,8 @@ export interface StateBackendArgs {
   readonly keyUserArns?: readonly pulumi.Input<string>[];
 }
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
 /**
- * The bucket policy of the state bucket: nothing reaches state without TLS 1.2 or newer.
- * See https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html
- */
-export function stateBucketPolicy(bucketArn: string): string {
-  const resources = [bucketArn, `${bucketArn}/*`];
-  const statements: Statement[] = [
-    {
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: resources,
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    },
-    {
-      Sid: "DenyOutdatedTls",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: resources,
-      Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
-    },
-  ];
-  return renderPolicy(statements);
-}
-
-/**
- * The Pulumi state backend: an S3 bucket (versioned, SSE-KMS, fully private, TLS only) and the KMS key that
+ * The Pulumi state backend: a private S3 bucket (versioned, SSE-KMS, TLS only) and the KMS key that
  * encrypts Pulumi secrets. Bucket and key are `protect`ed: losing either loses every stack's state or secrets.
  * Facts: shared/reference/runner-aws-gitlab.md §6.
  */
@@ -88,14 +59,7 @@ export class StateBackend extends pulumi.ComponentResource {
   readonly writePolicyArn: pulumi.Output<string>;
 
   constructor(name: string, args: StateBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("foundation:aws:StateBackend", name, args, opts);
-    if (!BUCKET_NAME.test(args.bucketName) || args.bucketName.includes("..")) {
-      throw new pulumi.ResourceError(
-        `StateBackend '${name}': bucketName '${args.bucketName}' is not a valid S3 bucket name; ` +
-          "use 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
-        this,
-      );
-    }
+    super("foundation:aws:StateBackend", name, {}, opts);
     const keyAlias = args.keyAlias ?? "alias/foundation-state";
     const noncurrentDays = args.noncurrentVersionExpirationDays ?? 90;
 
@@ -111,51 +75,14 @@ export class StateBackend extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const bucket = new aws.s3.Bucket(
+    const bucket = new PrivateBucket(
       `${name}-bucket`,
-      { bucket: args.bucketName, forceDestroy: false },
-      { parent: this, protect: true },
-    );
-    const ownership = new aws.s3.BucketOwnershipControls(
-      `${name}-ownership`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
       {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-versioning`,
-      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-      { parent: this },
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-encryption`,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
-            // S3 Bucket Keys cut KMS requests (and cost) for the many small state and history objects.
-            bucketKeyEnabled: true,
-          },
-        ],
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-lifecycle`,
-      {
-        bucket: bucket.id,
-        rules: [
+        bucketName: args.bucketName,
+        kmsKeyArn: key.arn,
+        versioned: true,
+        protect: true,
+        lifecycleRules: [
           {
             id: "expire-superseded-state",
             status: "Enabled",
@@ -165,14 +92,7 @@ export class StateBackend extends pulumi.ComponentResource {
           },
         ],
       },
-      // S3 rejects a lifecycle configuration on a bucket whose versioning is still being set up.
-      { parent: this, dependsOn: [versioning] },
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-policy`,
-      { bucket: bucket.id, policy: bucket.arn.apply(stateBucketPolicy) },
-      // A bucket policy put before the public access block is in place could be judged public and refused.
-      { parent: this, dependsOn: [publicAccess, ownership] },
+      { parent: this },
     );
 
     const policies = {
@@ -204,14 +124,14 @@ export class StateBackend extends pulumi.ComponentResource {
     attach("read", args.readerRoles ?? []);
     attach("write", args.writerRoles ?? []);
 
-    this.bucketName = bucket.bucket;
+    this.bucketName = bucket.bucketName;
     this.bucketArn = bucket.arn;
     this.keyArn = key.arn;
     this.keyAlias = key.aliasName;
     this.readPolicyArn = policies.read.arn;
     this.writePolicyArn = policies.write.arn;
     // `awssdk=v2` selects the SDK that honours profiles and credential_process (shared/reference §6.1).
-    this.backendUrl = pulumi.interpolate`s3://${bucket.bucket}?region=${args.region}&awssdk=v2`;
+    this.backendUrl = pulumi.interpolate`s3://${bucket.bucketName}?region=${args.region}&awssdk=v2`;
     this.secretsProviderUrl = pulumi.interpolate`awskms://${key.aliasName}?region=${args.region}&awssdk=v2`;
     this.registerOutputs({
       bucketName: this.bucketName,

@@ -6,8 +6,20 @@ import { awsConfigSchema } from "./config";
 const root = join(__dirname, "..", "..");
 const sample = readStackConfig(root, readProjectFile(root), "aws").config;
 
+interface Organization {
+  accounts: { name: string; email: string; ou: string }[];
+  organizationalUnits: { name: string; parent: string }[];
+}
+interface IdentityCenter {
+  assignments: { group: string; permissionSet: string; accounts: string[] }[];
+}
+interface GitlabOidc {
+  url: string;
+  roles: { kind: string; projects: string[]; refs?: string[] }[];
+}
+
 /** The sample config with one key's JSON value edited. */
-function edited(key: string, edit: (value: Record<string, never>) => void): Record<string, string> {
+function edited<T>(key: string, edit: (value: T) => void): Record<string, string> {
   const value = JSON.parse(sample[`foundation:${key}`]);
   edit(value);
   return { ...sample, [`foundation:${key}`]: JSON.stringify(value) };
@@ -30,7 +42,7 @@ describe("aws config: landing zone topology", () => {
   it.each([
     [
       "duplicate account names",
-      edited("organization", (o: any) => (o.accounts[1].name = "ci")),
+      edited<Organization>("organization", (o) => (o.accounts[1].name = "ci")),
       [
         "  - foundation:organization.accounts[1].name: duplicate account name 'ci' ('management' is the management account)",
         // The renamed account's assignments now point at nothing, and say so.
@@ -40,7 +52,7 @@ describe("aws config: landing zone topology", () => {
     ],
     [
       "an account named like the management account",
-      edited("organization", (o: any) => (o.accounts[1].name = "management")),
+      edited<Organization>("organization", (o) => (o.accounts[1].name = "management")),
       [
         "  - foundation:organization.accounts[1].name: duplicate account name 'management' ('management' is the management account)",
         "  - foundation:identityCenter.assignments[0]: unknown account 'lab'; known: management, ci",
@@ -49,33 +61,33 @@ describe("aws config: landing zone topology", () => {
     ],
     [
       "duplicate account emails, case-insensitively",
-      edited("organization", (o: any) => (o.accounts[1].email = "AWS-CI@example.com")),
+      edited<Organization>("organization", (o) => (o.accounts[1].email = "AWS-CI@example.com")),
       ["  - foundation:organization.accounts[1].email: duplicate account email 'AWS-CI@example.com'"],
     ],
     [
       "an account in an OU that does not exist",
-      edited("organization", (o: any) => (o.accounts[0].ou = "platform")),
+      edited<Organization>("organization", (o) => (o.accounts[0].ou = "platform")),
       [
         "  - foundation:organization.accounts[0].ou: unknown OU 'platform'; known OUs: infrastructure, workloads, sandbox",
       ],
     ],
     [
       "an OU under an OU that does not exist",
-      edited("organization", (o: any) => (o.organizationalUnits[2].parent = "apps")),
+      edited<Organization>("organization", (o) => (o.organizationalUnits[2].parent = "apps")),
       [
         "  - foundation:organization.organizationalUnits[2].parent: unknown OU 'apps'; use root or one of: infrastructure, workloads, sandbox",
       ],
     ],
     [
       "an assignment to an unknown permission set",
-      edited("identityCenter", (ic: any) => (ic.assignments[1].permissionSet = "PowerUser")),
+      edited<IdentityCenter>("identityCenter", (ic) => (ic.assignments[1].permissionSet = "PowerUser")),
       [
         "  - foundation:identityCenter.assignments[1]: unknown permission set 'PowerUser'; known: Administrator, ReadOnly",
       ],
     ],
     [
       "an assignment to an unknown group and account",
-      edited("identityCenter", (ic: any) => {
+      edited<IdentityCenter>("identityCenter", (ic) => {
         ic.assignments[0].group = "ops";
         ic.assignments[0].accounts = ["prod"];
       }),
@@ -86,28 +98,28 @@ describe("aws config: landing zone topology", () => {
     ],
     [
       "a GitLab URL that is not https",
-      edited("gitlabOidc", (g: any) => (g.url = "http://gitlab.example.com")),
+      edited<GitlabOidc>("gitlabOidc", (g) => (g.url = "http://gitlab.example.com")),
       [
         '  - foundation:gitlabOidc.url: must be an https:// URL without a trailing slash, query or credentials, e.g. https://gitlab.example.com; got the string "http://gitlab.example.com"',
       ],
     ],
     [
       "a role open to a look-alike group prefix",
-      edited("gitlabOidc", (g: any) => (g.roles[0].projects = ["mson*"])),
+      edited<GitlabOidc>("gitlabOidc", (g) => (g.roles[0].projects = ["mson*"])),
       [
         "  - foundation:gitlabOidc.roles[0]: role 'foundation-preview': project 'mson*' must be an explicit path such as mson/foundation (no wildcards)",
       ],
     ],
     [
       "a deploy role for any branch",
-      edited("gitlabOidc", (g: any) => (g.roles[1].refs = ["*"])),
+      edited<GitlabOidc>("gitlabOidc", (g) => (g.roles[1].refs = ["*"])),
       [
         "  - foundation:gitlabOidc.roles[1]: role 'foundation-deploy': ref '*' must be an exact branch (main) or tag (tags/v1.0.0), without wildcards",
       ],
     ],
     [
       "two deploy roles",
-      edited("gitlabOidc", (g: any) => (g.roles[0].kind = "deploy")),
+      edited<GitlabOidc>("gitlabOidc", (g) => (g.roles[0].kind = "deploy")),
       [
         "  - foundation:gitlabOidc.roles[0]: role 'foundation-preview': a deploy role must name its protected refs, e.g. [main]",
         "  - foundation:gitlabOidc.roles: define exactly one preview role; the pipeline assumes it by kind",

@@ -33,8 +33,8 @@ describe("npm run plan", () => {
       "Stack lab (phases 1, 4, 5; reads aws, group)",
       "Stack eve-skill-farm (phase 5; reads lab)",
     ]);
-    expect(stdout).toContain("       ├─ aws:s3/bucket:Bucket  state-bucket  (protected)");
-    expect(stdout).toContain("  49 resources: 41 custom, 8 components, 10 protected");
+    expect(stdout).toContain("    │  │  ├─ aws:s3/bucket:Bucket  state-bucket  (protected)");
+    expect(stdout).toContain("  50 resources: 41 custom, 9 components, 10 protected");
     expect(stdout).toContain('    url: "https://eve.lab.example.com/"');
   });
 
@@ -51,12 +51,12 @@ describe("npm run plan", () => {
       ["lab", [1, 4, 5], ["aws", "group"]],
       ["eve-skill-farm", [5], ["lab"]],
     ]);
-    const bucket = doc.stacks[0].resources.find((r) => r.name === "state-bucket");
+    const bucket = doc.stacks[0].resources.find((r) => r.type === "aws:s3/bucket:Bucket");
     expect(bucket).toEqual({
-      urn: "urn:pulumi:aws::foundation::foundation:aws:StateBackend$aws:s3/bucket:Bucket::state-bucket",
+      urn: "urn:pulumi:aws::foundation::foundation:aws:StateBackend$foundation:aws:PrivateBucket$aws:s3/bucket:Bucket::state-bucket",
       type: "aws:s3/bucket:Bucket",
       name: "state-bucket",
-      parent: "urn:pulumi:aws::foundation::foundation:aws:StateBackend::state",
+      parent: "urn:pulumi:aws::foundation::foundation:aws:StateBackend$foundation:aws:PrivateBucket::state-bucket",
       custom: true,
       protect: true,
       retainOnDelete: false,

@@ -30,18 +30,21 @@ export class Recording {
     return this.resources.filter((r) => r.type === type);
   }
 
-  /** The one resource with this logical name; throws when there is none or more than one. */
-  named(name: string): RecordedResource {
-    const found = this.resources.filter((r) => r.name === name);
+  /**
+   * The one resource with this logical name (and type, where a component and its child share a name); throws when
+   * there is none or more than one.
+   */
+  named(name: string, type?: string): RecordedResource {
+    const found = this.resources.filter((r) => r.name === name && (type === undefined || r.type === type));
     if (found.length !== 1) {
       throw new Error(`expected one resource named '${name}', found ${found.length}: ${this.summary().join(", ")}`);
     }
     return found[0];
   }
 
-  /** The inputs of the resource named `name`, with secrets unwrapped. */
-  inputsOf(name: string): Record<string, unknown> {
-    return reveal(this.named(name).inputs) as Record<string, unknown>;
+  /** The inputs of the resource named `name` (and of `type`), with secrets unwrapped. */
+  inputsOf(name: string, type?: string): Record<string, unknown> {
+    return reveal(this.named(name, type).inputs) as Record<string, unknown>;
   }
 
   /** True when the input `key` of resource `name` is (or contains) a secret. */
