@@ -1,0 +1,72 @@
+import { join } from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { StackPlan } from "./engine";
+import { PolicyPackSession, startPolicyPack } from "./policy-pack";
+import { record } from "./testing";
+
+let pack: PolicyPackSession;
+beforeAll(async () => {
+  pack = await startPolicyPack(join(__dirname, "testdata", "pack"));
+}, 30_000);
+afterAll(() => pack.close());
+
+async function plan(forceDestroy: boolean, protect: boolean): Promise<Omit<StackPlan, "violations">> {
+  const rec = await record(
+    () => {
+      const provider = new aws.Provider("aws", {});
+      new aws.s3.Bucket("b", { forceDestroy }, { provider, protect });
+      new aws.ssm.Parameter("p", { type: "SecureString", value: new pulumi.Config().requireSecret("v") }, { provider });
+    },
+    { config: { v: "s3cr3t" }, secretKeys: ["v"] },
+  );
+  return { name: "aws", phases: [1], needs: [], resources: rec.resources, outputs: rec.outputs, diagnostics: [] };
+}
+
+describe("policy packs over the analyzer protocol", () => {
+  it("reports resource and stack violations with their enforcement levels and URNs", async () => {
+    const violations = await pack.evaluate(await plan(true, false));
+    expect([...violations].sort((a, b) => a.policy.localeCompare(b.policy))).toEqual([
+      {
+        policy: "s3-bucket-no-force-destroy",
+        enforcementLevel: "mandatory",
+        urn: "urn:pulumi:test::foundation::aws:s3/bucket:Bucket::b",
+        message: "Buckets are not force-destroyed.\nbucket b has forceDestroy on",
+      },
+      {
+        policy: "ssm-parameter-reads-secrets",
+        enforcementLevel: "advisory",
+        urn: "urn:pulumi:test::foundation::aws:ssm/parameter:Parameter::p",
+        message: "Sees secret values unwrapped, as policies do.\nvalue is s3cr3t",
+      },
+      {
+        policy: "stack-protects-something",
+        enforcementLevel: "advisory",
+        urn: null,
+        message: "A stack protects at least one resource.\nnothing is protected",
+      },
+    ]);
+  });
+
+  it("passes a stack that breaks no policy", async () => {
+    const violations = await pack.evaluate(await plan(false, true));
+    expect(violations.map((v) => v.policy)).toEqual(["ssm-parameter-reads-secrets"]);
+  });
+
+  it("applies a stack's enforcement overrides", async () => {
+    const violations = await pack.evaluate(await plan(true, true), {
+      "s3-bucket-no-force-destroy": "advisory",
+      "ssm-parameter-reads-secrets": "disabled",
+    });
+    expect(violations.map((v) => [v.policy, v.enforcementLevel])).toEqual([["s3-bucket-no-force-destroy", "advisory"]]);
+  });
+
+  it("says why a pack that cannot start did not", async () => {
+    await expect(startPolicyPack(join(__dirname, "testdata", "missing"))).rejects.toThrow(
+      /^policy pack .*testdata\/missing could not start: spawn .* ENOENT$/,
+    );
+    await expect(startPolicyPack(join(__dirname, "testdata"))).rejects.toThrow(
+      /^policy pack .*testdata exited \(1\) before serving: .*Cannot find module/s,
+    );
+  }, 30_000);
+});

@@ -1,0 +1,174 @@
+/**
+ * Runs a CrossGuard policy pack over planned stacks the way the Pulumi engine does: the pack is started as its own
+ * process, prints the port of the analyzer gRPC server it serves (`@pulumi/policy` server.ts), and is then asked
+ * to `analyze` every resource and `analyzeStack` the whole stack over the analyzer protocol whose definitions
+ * `@pulumi/pulumi` ships. What runs offline is therefore exactly what `pulumi preview --policy-pack` runs.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
+import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
+import { StackPlan, Violation } from "./engine";
+import { RecordedResource } from "./monitor";
+import { encode } from "./values";
+
+/** Enforcement levels a stack may set per policy (`foundation:policyEnforcement`). */
+export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+
+const LEVELS: Record<EnforcementLevel, analyzerproto.EnforcementLevel> = {
+  advisory: analyzerproto.EnforcementLevel.ADVISORY,
+  mandatory: analyzerproto.EnforcementLevel.MANDATORY,
+  remediate: analyzerproto.EnforcementLevel.REMEDIATE,
+  disabled: analyzerproto.EnforcementLevel.DISABLED,
+};
+
+/** A started policy pack. */
+export interface PolicyPackSession {
+  /** Evaluates the pack over one planned stack, with that stack's enforcement overrides. */
+  evaluate(
+    plan: Omit<StackPlan, "violations">,
+    enforcement?: Readonly<Record<string, EnforcementLevel>>,
+  ): Promise<Violation[]>;
+  /** Stops the pack's process. */
+  close(): void;
+}
+
+function struct(value: Record<string, unknown>): structproto.Struct {
+  return structproto.Struct.fromJavaScript(encode(value) as Record<string, never>);
+}
+
+function unary<Req, Res>(
+  call: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+  req: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) => call(req, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+function options(resource: RecordedResource): analyzerproto.AnalyzerResourceOptions {
+  const opts = new analyzerproto.AnalyzerResourceOptions();
+  opts.setProtect(resource.protect);
+  opts.setIgnorechangesList(resource.ignoreChanges);
+  opts.setDeletebeforereplace(resource.deleteBeforeReplace);
+  opts.setAdditionalsecretoutputsList(resource.additionalSecretOutputs);
+  opts.setParent(resource.parent ?? "");
+  return opts;
+}
+
+function providerOf(
+  resource: RecordedResource,
+  byUrn: ReadonlyMap<string, RecordedResource>,
+): analyzerproto.AnalyzerProviderResource | undefined {
+  const provider = resource.provider ? byUrn.get(resource.provider) : undefined;
+  if (!provider) return undefined;
+  const out = new analyzerproto.AnalyzerProviderResource();
+  out.setType(provider.type);
+  out.setName(provider.name);
+  out.setUrn(provider.urn);
+  out.setProperties(struct(provider.inputs));
+  return out;
+}
+
+/** Diagnostics as violations; a resource's diagnostics carry no URN of their own, the engine adds the resource's. */
+function violationsOf(response: analyzerproto.AnalyzeResponse, resourceUrn: string | null): Violation[] {
+  return response.getDiagnosticsList().map((d) => ({
+    policy: d.getPolicyname(),
+    enforcementLevel: d.getEnforcementlevel() === analyzerproto.EnforcementLevel.MANDATORY ? "mandatory" : "advisory",
+    urn: d.getUrn() || resourceUrn,
+    message: d.getMessage(),
+  }));
+}
+
+/** Reads the port the pack prints on its first line of output, or fails with what it wrote to stderr. */
+function portOf(child: ChildProcess, packDir: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const line = stdout.split("\n")[0];
+      if (stdout.includes("\n") && /^\d+$/.test(line.trim())) resolve(Number(line.trim()));
+    });
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", (err) => reject(new Error(`policy pack ${packDir} could not start: ${err.message}`)));
+    child.on("exit", (code) =>
+      reject(new Error(`policy pack ${packDir} exited (${code}) before serving: ${stderr.trim() || stdout.trim()}`)),
+    );
+  });
+}
+
+/**
+ * Starts the pack in `packDir` (its `index.ts`, with the pack's directory as working directory, as the Pulumi
+ * CLI does) and connects to it.
+ */
+export async function startPolicyPack(packDir: string): Promise<PolicyPackSession> {
+  const child = spawn(process.execPath, ["-r", "ts-node/register", join(packDir, "index.ts")], {
+    cwd: packDir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let client: analyzerrpc.AnalyzerClient;
+  try {
+    const port = await portOf(child, packDir);
+    client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  } catch (err) {
+    child.kill();
+    throw err;
+  }
+  const analyze = client.analyze.bind(client);
+  const analyzeStack = client.analyzeStack.bind(client);
+  const configure = client.configure.bind(client);
+
+  return {
+    async evaluate(plan, enforcement = {}) {
+      const config = new analyzerproto.ConfigureAnalyzerRequest();
+      for (const [policy, level] of Object.entries(enforcement)) {
+        const entry = new analyzerproto.PolicyConfig();
+        entry.setEnforcementlevel(LEVELS[level]);
+        entry.setProperties(new structproto.Struct());
+        config.getPolicyconfigMap().set(policy, entry);
+      }
+      await unary<analyzerproto.ConfigureAnalyzerRequest, emptyproto.Empty>(configure, config);
+
+      const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+      const violations: Violation[] = [];
+      // The engine asks about each resource as it is registered, with its inputs ...
+      for (const resource of plan.resources) {
+        if (resource.type === "pulumi:pulumi:Stack") continue;
+        const req = new analyzerproto.AnalyzeRequest();
+        req.setType(resource.type);
+        req.setName(resource.name);
+        req.setUrn(resource.urn);
+        req.setProperties(struct(resource.inputs));
+        req.setOptions(options(resource));
+        const provider = providerOf(resource, byUrn);
+        if (provider) req.setProvider(provider);
+        violations.push(...violationsOf(await unary(analyze, req), resource.urn));
+      }
+      // ... and about the whole stack at the end, with every resource's resulting state.
+      const stackReq = new analyzerproto.AnalyzeStackRequest();
+      stackReq.setResourcesList(
+        plan.resources.map((resource) => {
+          const r = new analyzerproto.AnalyzerResource();
+          r.setType(resource.type);
+          r.setName(resource.name);
+          r.setUrn(resource.urn);
+          r.setProperties(struct(resource.custom ? resource.outputs : resource.inputs));
+          r.setOptions(options(resource));
+          r.setParent(resource.parent ?? "");
+          r.setDependenciesList(resource.dependencies);
+          const provider = providerOf(resource, byUrn);
+          if (provider) r.setProvider(provider);
+          return r;
+        }),
+      );
+      violations.push(...violationsOf(await unary(analyzeStack, stackReq), null));
+      return violations;
+    },
+    close() {
+      client.close();
+      child.kill();
+    },
+  };
+}

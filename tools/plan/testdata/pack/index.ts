@@ -1,0 +1,32 @@
+/** A policy pack with one policy of each kind, for the plan engine's tests of the analyzer protocol. */
+import { PolicyPack } from "@pulumi/policy";
+
+new PolicyPack("plan-fixture", {
+  enforcementLevel: "advisory",
+  policies: [
+    {
+      name: "s3-bucket-no-force-destroy",
+      description: "Buckets are not force-destroyed.",
+      enforcementLevel: "mandatory",
+      validateResource: (args, reportViolation) => {
+        if (args.type === "aws:s3/bucket:Bucket" && args.props.forceDestroy === true) {
+          reportViolation(`bucket ${args.name} has forceDestroy on`);
+        }
+      },
+    },
+    {
+      name: "ssm-parameter-reads-secrets",
+      description: "Sees secret values unwrapped, as policies do.",
+      validateResource: (args, reportViolation) => {
+        if (args.type === "aws:ssm/parameter:Parameter") reportViolation(`value is ${String(args.props.value)}`);
+      },
+    },
+    {
+      name: "stack-protects-something",
+      description: "A stack protects at least one resource.",
+      validateStack: (args, reportViolation) => {
+        if (!args.resources.some((r) => r.opts.protect)) reportViolation("nothing is protected");
+      },
+    },
+  ],
+});
