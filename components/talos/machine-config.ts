@@ -1,0 +1,387 @@
+import { isIPv4 } from "node:net";
+import { Document } from "yaml";
+import { installerImage } from "./image-factory";
+import type { CertificateAndKey, TalosSecretsBundle } from "./secrets";
+
+/**
+ * The Talos release lines the renderer writes configs for, each with the document layout of its official schema
+ * (shared/schemas/talos/): v1.11 as one `v1alpha1` document with `machine.network`; v1.13 as a `v1alpha1` document
+ * plus the network documents (`HostnameConfig`, `LinkConfig`, `ResolverConfig`, `Layer2VIPConfig`,
+ * `TimeSyncConfig`) that replace `machine.network` there. v1.13 is the current line and the default (docs/lab.md).
+ */
+export const TALOS_LINES = ["v1.11", "v1.13"] as const;
+
+/** A supported Talos release line. */
+export type TalosLine = (typeof TALOS_LINES)[number];
+
+/** The Talos version the lab runs unless config says otherwise: the newest v1.13 patch release. */
+export const DEFAULT_TALOS_VERSION = "v1.13.9";
+
+/**
+ * Kubernetes version per line when config names none: Talos's own `DefaultKubernetesVersion` of the line's newest
+ * patch release (`pkg/machinery/constants/constants.go` at v1.11.6 and v1.13.9).
+ */
+export const DEFAULT_KUBERNETES_VERSIONS: Readonly<Record<TalosLine, string>> = {
+  "v1.11": "1.34.1",
+  "v1.13": "1.36.3",
+};
+
+/** A node's role in the cluster. */
+export type TalosRole = "controlplane" | "worker";
+
+/** The CNI Talos deploys at bootstrap: its default Flannel, or none (a CNI such as Cilium is installed afterwards). */
+export type TalosCni = "flannel" | "none";
+
+/** Cluster-wide settings, the same for every node. */
+export interface TalosClusterSettings {
+  /** Cluster name: `cluster.clusterName`, and the name in the kubeconfig. A DNS label. */
+  readonly clusterName: string;
+  /** Talos version, `vX.Y.Z`, on a line in {@link TALOS_LINES}; also the tag of the installer image. */
+  readonly talosVersion: string;
+  /**
+   * Kubernetes version `X.Y.Z` for the kubelet and control-plane images.
+   * @default the line's entry in {@link DEFAULT_KUBERNETES_VERSIONS}
+   */
+  readonly kubernetesVersion?: string;
+  /** The control-plane virtual IP (IPv4): the API endpoint `https://<vip>:6443`, held by one control plane at a time. */
+  readonly vip: string;
+  /** Image Factory schematic ID of the nodes' image (with the qemu guest agent extension). */
+  readonly schematicId: string;
+  /**
+   * Pod CIDRs.
+   * @default ["10.244.0.0/16"]
+   */
+  readonly podSubnets?: readonly string[];
+  /**
+   * Service CIDRs.
+   * @default ["10.96.0.0/12"]
+   */
+  readonly serviceSubnets?: readonly string[];
+  /**
+   * The cluster DNS domain.
+   * @default "cluster.local"
+   */
+  readonly dnsDomain?: string;
+  /**
+   * The CNI Talos installs at bootstrap.
+   * @default "flannel"
+   */
+  readonly cni?: TalosCni;
+  /**
+   * NTP servers. Bootstrap waits for time sync, so a lab without internet access must name a local one.
+   * @default Talos's built-in time.cloudflare.com
+   */
+  readonly timeServers?: readonly string[];
+}
+
+/** One node's own settings. */
+export interface TalosNodeSettings {
+  /** The node's hostname (a DNS label); Proxmox's nocloud meta-data carries none, so the config sets it. */
+  readonly hostname: string;
+  /** Control plane or worker. */
+  readonly role: TalosRole;
+  /** Static IPv4 address with prefix length, e.g. `192.168.10.11/24`. */
+  readonly address: string;
+  /** Default gateway (IPv4). */
+  readonly gateway: string;
+  /** DNS servers (IPv4). At least one. */
+  readonly nameservers: readonly string[];
+  /**
+   * The network link. The nocloud image boots with `net.ifnames=0`, so the first NIC is `eth0`.
+   * @default "eth0"
+   */
+  readonly link?: string;
+  /**
+   * Install disk, used when Talos installs or upgrades itself: `/dev/sda` is the first disk on VirtIO SCSI.
+   * @default "/dev/sda"
+   */
+  readonly installDisk?: string;
+}
+
+/** Everything one node's machine config is rendered from, as plain values. */
+export interface MachineConfigInput {
+  /** Cluster-wide settings. */
+  readonly cluster: TalosClusterSettings;
+  /** The node. */
+  readonly node: TalosNodeSettings;
+  /** The cluster's secrets bundle (plain strings: render inside `apply` only). */
+  readonly secrets: TalosSecretsBundle;
+}
+
+/** A YAML document as a plain object. */
+export type TalosDocument = Record<string, unknown>;
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const VERSION = /^v(\d+)\.(\d+)\.(\d+)$/;
+const KUBERNETES_VERSION = /^\d+\.\d+\.\d+$/;
+const LINK_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
+const INSTALL_DISK = /^\/dev\/[a-zA-Z0-9/_-]+$/;
+
+/** The Kubernetes API server port on the control planes and the VIP. */
+export const KUBERNETES_API_PORT = 6443;
+
+function isCidr4(value: string): boolean {
+  const [address, prefix, ...rest] = value.split("/");
+  return rest.length === 0 && isIPv4(address) && /^\d{1,2}$/.test(prefix ?? "") && Number(prefix) <= 32;
+}
+
+function lineOf(talosVersion: string): TalosLine | undefined {
+  const match = VERSION.exec(talosVersion);
+  return TALOS_LINES.find((line) => match !== null && line === `v${match[1]}.${match[2]}`);
+}
+
+function unsupportedVersion(talosVersion: string): string {
+  return (
+    `talosVersion '${talosVersion}' is not supported; use a release of ${TALOS_LINES.join(" or ")} ` +
+    `written vX.Y.Z, e.g. ${DEFAULT_TALOS_VERSION}`
+  );
+}
+
+/** The Talos line of a version string; throws an error naming the key and the supported lines. */
+export function talosLine(talosVersion: string): TalosLine {
+  const line = lineOf(talosVersion);
+  if (line === undefined) throw new Error(unsupportedVersion(talosVersion));
+  return line;
+}
+
+/** Checks the inputs and reports every problem at once, each naming its key and the fix. */
+function validate(input: MachineConfigInput): void {
+  const { cluster, node } = input;
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string) => {
+    if (!ok) problems.push(message);
+  };
+  check(DNS_LABEL.test(cluster.clusterName), `clusterName '${cluster.clusterName}' must be a lowercase DNS label`);
+  check(lineOf(cluster.talosVersion) !== undefined, unsupportedVersion(cluster.talosVersion));
+  if (cluster.kubernetesVersion !== undefined) {
+    check(
+      KUBERNETES_VERSION.test(cluster.kubernetesVersion),
+      `kubernetesVersion '${cluster.kubernetesVersion}' must be X.Y.Z without a leading v, e.g. 1.36.3`,
+    );
+  }
+  check(
+    /^[0-9a-f]{64}$/.test(cluster.schematicId),
+    `schematicId '${cluster.schematicId}' must be the 64 hex characters of an Image Factory schematic ID`,
+  );
+  check(isIPv4(cluster.vip), `vip '${cluster.vip}' must be an IPv4 address, e.g. 192.168.10.10`);
+  for (const [key, cidrs] of [
+    ["podSubnets", cluster.podSubnets],
+    ["serviceSubnets", cluster.serviceSubnets],
+  ] as const) {
+    if (cidrs === undefined) continue;
+    check(cidrs.length > 0, `${key} must not be empty; leave it unset for Talos's default`);
+    for (const cidr of cidrs) check(isCidr4(cidr), `${key} entry '${cidr}' must be an IPv4 CIDR, e.g. 10.244.0.0/16`);
+  }
+  if (cluster.dnsDomain !== undefined) {
+    check(DNS_NAME.test(cluster.dnsDomain), `dnsDomain '${cluster.dnsDomain}' must be a DNS name, e.g. cluster.local`);
+  }
+  for (const server of cluster.timeServers ?? []) {
+    check(isIPv4(server) || DNS_NAME.test(server), `timeServers entry '${server}' must be a host name or IPv4 address`);
+  }
+  check(DNS_LABEL.test(node.hostname), `hostname '${node.hostname}' must be a lowercase DNS label, e.g. talos-cp-1`);
+  check(
+    isCidr4(node.address),
+    `address '${node.address}' of ${node.hostname} must be IPv4/prefix, e.g. 192.168.10.11/24`,
+  );
+  check(isIPv4(node.gateway), `gateway '${node.gateway}' of ${node.hostname} must be an IPv4 address`);
+  check(node.nameservers.length > 0, `nameservers of ${node.hostname} must name at least one DNS server`);
+  for (const server of node.nameservers) {
+    check(isIPv4(server), `nameservers entry '${server}' of ${node.hostname} must be an IPv4 address`);
+  }
+  if (node.link !== undefined) {
+    check(LINK_NAME.test(node.link), `link '${node.link}' of ${node.hostname} must be an interface name, e.g. eth0`);
+  }
+  if (node.installDisk !== undefined) {
+    check(
+      INSTALL_DISK.test(node.installDisk),
+      `installDisk '${node.installDisk}' of ${node.hostname} must be a device path, e.g. /dev/sda`,
+    );
+  }
+  if (problems.length > 0) throw new Error(`Talos machine config: ${problems.join("; ")}`);
+}
+
+/** `crt`/`key` fields hold base64 of the whole PEM (siderolabs/crypto `CertificateAndKey.MarshalYAML`). */
+function b64(pem: string): string {
+  return Buffer.from(pem, "utf8").toString("base64");
+}
+
+function caPair(ca: CertificateAndKey): { crt: string; key: string } {
+  return { crt: b64(ca.certPem), key: b64(ca.keyPem) };
+}
+
+/** The Pod Security admission defaults `talosctl gen config` writes (reference §1.1): baseline enforced. */
+const POD_SECURITY_ADMISSION = [
+  {
+    name: "PodSecurity",
+    configuration: {
+      apiVersion: "pod-security.admission.config.k8s.io/v1alpha1",
+      kind: "PodSecurityConfiguration",
+      defaults: {
+        audit: "restricted",
+        "audit-version": "latest",
+        enforce: "baseline",
+        "enforce-version": "latest",
+        warn: "restricted",
+        "warn-version": "latest",
+      },
+      exemptions: { namespaces: ["kube-system"], runtimeClasses: [], usernames: [] },
+    },
+  },
+];
+
+/** The audit policy `talosctl gen config` writes: metadata of every request. */
+const AUDIT_POLICY = { apiVersion: "audit.k8s.io/v1", kind: "Policy", rules: [{ level: "Metadata" }] };
+
+/**
+ * The feature flags the generator writes for the line. An absent flag means off on ≤v1.11, so they are explicit;
+ * v1.12 locked `rbac`, `stableHostname` and `apidCheckExtKeyUsage` on and dropped them from the schema.
+ */
+function features(line: TalosLine): TalosDocument {
+  const common = {
+    diskQuotaSupport: true,
+    kubePrism: { enabled: true, port: 7445 },
+    hostDNS: { enabled: true, forwardKubeDNSToHost: true },
+  };
+  return line === "v1.11" ? { rbac: true, stableHostname: true, apidCheckExtKeyUsage: true, ...common } : common;
+}
+
+/** The `v1alpha1` machine config document for the node. */
+function v1alpha1Document(input: MachineConfigInput, line: TalosLine): TalosDocument {
+  const { cluster, node, secrets } = input;
+  const controlPlane = node.role === "controlplane";
+  const kubernetesVersion = cluster.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSIONS[line];
+  const link = node.link ?? "eth0";
+
+  const machine: TalosDocument = {
+    type: node.role,
+    token: secrets.machineToken,
+    // The OS CA key signs Talos API certificates; Talos rejects it on workers, so they get the certificate only.
+    ca: controlPlane ? caPair(secrets.osCa) : { crt: b64(secrets.osCa.certPem) },
+    kubelet: {
+      image: `ghcr.io/siderolabs/kubelet:v${kubernetesVersion}`,
+      defaultRuntimeSeccompProfileEnabled: true,
+      disableManifestsDirectory: true,
+    },
+    ...(line === "v1.11"
+      ? {
+          network: {
+            hostname: node.hostname,
+            interfaces: [
+              {
+                interface: link,
+                addresses: [node.address],
+                routes: [{ network: "0.0.0.0/0", gateway: node.gateway }],
+                ...(controlPlane ? { vip: { ip: cluster.vip } } : {}),
+              },
+            ],
+            nameservers: [...node.nameservers],
+          },
+        }
+      : {}),
+    install: {
+      disk: node.installDisk ?? "/dev/sda",
+      image: installerImage(cluster.schematicId, cluster.talosVersion),
+      wipe: false,
+      ...(line === "v1.13" ? { grubUseUKICmdline: true } : {}),
+    },
+    ...(line === "v1.11" && cluster.timeServers !== undefined ? { time: { servers: [...cluster.timeServers] } } : {}),
+    features: features(line),
+    // Talos labels control planes like kubeadm does; load balancers (MetalLB) then skip them (reference §7.3).
+    ...(controlPlane ? { nodeLabels: { "node.kubernetes.io/exclude-from-external-load-balancers": "" } } : {}),
+  };
+
+  const endpoint = `https://${cluster.vip}:${KUBERNETES_API_PORT}`;
+  const discovery = { enabled: true, registries: { kubernetes: { disabled: true }, service: {} } };
+  const clusterSection: TalosDocument = {
+    id: secrets.clusterId,
+    secret: secrets.clusterSecret,
+    controlPlane: { endpoint },
+    clusterName: cluster.clusterName,
+    network: {
+      dnsDomain: cluster.dnsDomain ?? "cluster.local",
+      podSubnets: [...(cluster.podSubnets ?? ["10.244.0.0/16"])],
+      serviceSubnets: [...(cluster.serviceSubnets ?? ["10.96.0.0/12"])],
+      cni: { name: cluster.cni ?? "flannel" },
+    },
+    token: secrets.bootstrapToken,
+    ...(controlPlane
+      ? {
+          secretboxEncryptionSecret: secrets.secretboxEncryptionSecret,
+          ca: caPair(secrets.kubernetesCa),
+          aggregatorCA: caPair(secrets.aggregatorCa),
+          serviceAccount: { key: b64(secrets.serviceAccountKeyPem) },
+          apiServer: {
+            image: `registry.k8s.io/kube-apiserver:v${kubernetesVersion}`,
+            certSANs: [cluster.vip],
+            ...(line === "v1.11" ? { disablePodSecurityPolicy: true } : {}),
+            admissionControl: POD_SECURITY_ADMISSION,
+            auditPolicy: AUDIT_POLICY,
+          },
+          controllerManager: { image: `registry.k8s.io/kube-controller-manager:v${kubernetesVersion}` },
+          proxy: { image: `registry.k8s.io/kube-proxy:v${kubernetesVersion}` },
+          scheduler: { image: `registry.k8s.io/kube-scheduler:v${kubernetesVersion}` },
+          discovery,
+          etcd: { ca: caPair(secrets.etcdCa) },
+        }
+      : { ca: { crt: b64(secrets.kubernetesCa.certPem) }, discovery }),
+  };
+
+  return { version: "v1alpha1", debug: false, machine, cluster: clusterSection };
+}
+
+/** The v1.13 network documents that replace `machine.network` (reference §1.3). */
+function networkDocuments(input: MachineConfigInput): TalosDocument[] {
+  const { cluster, node } = input;
+  const link = node.link ?? "eth0";
+  const documents: TalosDocument[] = [
+    // A static hostname conflicts with `auto`, so `auto` is left out.
+    { apiVersion: "v1alpha1", kind: "HostnameConfig", hostname: node.hostname },
+    {
+      apiVersion: "v1alpha1",
+      kind: "LinkConfig",
+      name: link,
+      addresses: [{ address: node.address }],
+      // No destination: Talos makes the default route for the gateway's address family.
+      routes: [{ gateway: node.gateway }],
+    },
+    {
+      apiVersion: "v1alpha1",
+      kind: "ResolverConfig",
+      nameservers: node.nameservers.map((address) => ({ address })),
+    },
+  ];
+  if (node.role === "controlplane") {
+    documents.push({ apiVersion: "v1alpha1", kind: "Layer2VIPConfig", name: cluster.vip, link });
+  }
+  if (cluster.timeServers !== undefined) {
+    documents.push({ apiVersion: "v1alpha1", kind: "TimeSyncConfig", ntp: { servers: [...cluster.timeServers] } });
+  }
+  return documents;
+}
+
+/**
+ * The node's machine config as documents, in the layout of its Talos line. Leaves out `persist`, which the
+ * generator still writes but the schema no longer has (shared/schemas/talos/README.md).
+ */
+export function machineConfigDocuments(input: MachineConfigInput): TalosDocument[] {
+  validate(input);
+  const line = talosLine(input.cluster.talosVersion);
+  const main = v1alpha1Document(input, line);
+  return line === "v1.11" ? [main] : [main, ...networkDocuments(input)];
+}
+
+/**
+ * The node's machine config as the YAML stream Talos reads from nocloud user-data: one document per
+ * {@link machineConfigDocuments} entry, separated by `---`.
+ */
+export function renderMachineConfig(input: MachineConfigInput): string {
+  return machineConfigDocuments(input)
+    .map((content, index) => {
+      const document = new Document(content);
+      // The library writes the `---` separator in front of every document after the first.
+      if (index > 0 && document.directives) document.directives.docStart = true;
+      return document.toString({ lineWidth: 0 });
+    })
+    .join("");
+}
