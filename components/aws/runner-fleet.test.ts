@@ -29,7 +29,9 @@ const args: RunnerFleetArgs = {
   availabilityZones: ["eu-central-1a", "eu-central-1b"],
   managerSourceCidrs: ["198.51.100.7/32"],
   cacheBucketName: "acme-runner-cache",
-  cacheKeyArn: "arn:aws:kms:eu-central-1:123456789012:key/cache",
+  cacheKeyAlias: "runner-cache",
+  region: "eu-central-1",
+  accountId: "123456789012",
   managerCommonName: "gitlab-runner-manager",
 };
 
@@ -155,7 +157,7 @@ describe("RunnerFleet", () => {
         Sid: "UseCacheKey",
         Effect: "Allow",
         Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-        Resource: args.cacheKeyArn,
+        Resource: rec.named("ci-cache-key").outputs.arn,
       },
     ]);
   });
@@ -209,11 +211,20 @@ describe("RunnerFleet", () => {
     expect(rec.outputs.asgNames).toEqual({ "arm-small": "ci-arm-small", "arm-large": "ci-arm-large" });
   });
 
-  it("keeps cache objects private, encrypted with the cache key, and expiring", async () => {
+  it("keeps cache objects private, encrypted with a key only the manager uses through S3, and expiring", async () => {
     const rec = await recordFleet();
+    const keyPolicy = JSON.parse(rec.inputsOf("ci-cache-key").policy as string);
+    expect(keyPolicy.Statement[1]).toMatchObject({
+      Principal: { AWS: [rec.named("ci-manager", "aws:iam/role:Role").outputs.arn] },
+      Condition: { StringEquals: { "kms:ViaService": ["s3.eu-central-1.amazonaws.com"] } },
+    });
+    expect(rec.named("ci-cache-key").protect).toBe(true);
     expect(rec.inputsOf("ci-cache-encryption").rules).toEqual([
       {
-        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.cacheKeyArn },
+        applyServerSideEncryptionByDefault: {
+          sseAlgorithm: "aws:kms",
+          kmsMasterKeyId: rec.named("ci-cache-key").outputs.arn,
+        },
         bucketKeyEnabled: true,
       },
     ]);

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { Document } from "yaml";
-import { KEY_USER_ACTIONS } from "./kms-key";
+import { KEY_USER_ACTIONS, KmsKey } from "./kms-key";
 import { renderPolicy, Statement } from "./policy-document";
 import { PrivateBucket } from "./private-bucket";
 
@@ -42,8 +42,12 @@ export interface RunnerFleetArgs {
   readonly cacheBucketName: string;
   /** Days after which cache objects expire. @default 14 */
   readonly cacheExpirationDays?: number;
-  /** ARN of the KMS key for cache objects. */
-  readonly cacheKeyArn: pulumi.Input<string>;
+  /** Alias (without `alias/`) of the KMS key the fleet makes for cache objects. */
+  readonly cacheKeyAlias: string;
+  /** The region the fleet runs in. */
+  readonly region: string;
+  /** The account the fleet runs in. */
+  readonly accountId: string;
   /** Subject CN of the manager's client certificate; the role trusts only that CN. */
   readonly managerCommonName: string;
   /** Validity of the manager's client certificate. @default 8760 (one year) */
@@ -141,6 +145,8 @@ export class RunnerFleet extends pulumi.ComponentResource {
   readonly asgNames: pulumi.Output<Record<string, string>>;
   /** The cache bucket's name. */
   readonly cacheBucketName: pulumi.Output<string>;
+  /** ARN of the cache's KMS key. */
+  readonly cacheKeyArn: pulumi.Output<string>;
   /** The manager role's ARN. */
   readonly managerRoleArn: pulumi.Output<string>;
   /** The Roles Anywhere trust anchor's ARN. */
@@ -159,8 +165,6 @@ export class RunnerFleet extends pulumi.ComponentResource {
     if (args.availabilityZones.length === 0) {
       throw new pulumi.ResourceError(`RunnerFleet '${name}': name at least one availability zone`, this);
     }
-    const region = aws.getRegionOutput({}, { parent: this }).region;
-    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
     // Network: public subnets, because an on-premises manager reaches instances on their public address
     // (`use_external_addr`), and only the manager may (reference §1.6).
@@ -290,24 +294,6 @@ export class RunnerFleet extends pulumi.ComponentResource {
         ),
     );
 
-    const cache = new PrivateBucket(
-      `${name}-cache`,
-      {
-        bucketName: args.cacheBucketName,
-        kmsKeyArn: args.cacheKeyArn,
-        lifecycleRules: [
-          {
-            id: "expire-cache",
-            status: "Enabled",
-            filter: {},
-            expiration: { days: args.cacheExpirationDays ?? 14 },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-          },
-        ],
-      },
-      { parent: this },
-    );
-
     // Roles Anywhere: a CA of the fleet's own (no ACM PCA cost), its trust anchor, the manager's certificate.
     const caKey = new tls.PrivateKey(
       `${name}-ca`,
@@ -343,22 +329,45 @@ export class RunnerFleet extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // The cache key names the manager role as its only user, and only through S3.
+    const cacheKey = new KmsKey(
+      `${name}-cache`,
+      {
+        description: "GitLab Runner cache objects in S3",
+        alias: args.cacheKeyAlias,
+        accountId: args.accountId,
+        userArns: [role.arn],
+        viaServices: [`s3.${args.region}.amazonaws.com`],
+      },
+      { parent: this },
+    );
+    const cache = new PrivateBucket(
+      `${name}-cache`,
+      {
+        bucketName: args.cacheBucketName,
+        kmsKeyArn: cacheKey.arn,
+        lifecycleRules: [
+          {
+            id: "expire-cache",
+            status: "Enabled",
+            filter: {},
+            expiration: { days: args.cacheExpirationDays ?? 14 },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          },
+        ],
+      },
+      { parent: this },
+    );
+
     new aws.iam.RolePolicy(
       `${name}-manager`,
       {
         role: role.name,
         name: "fleeting-and-cache",
         policy: pulumi
-          .all([
-            pulumi.all(groups.map((g) => g.arn)),
-            pulumi.all(groups.map((g) => g.name)),
-            region,
-            accountId,
-            cache.arn,
-            args.cacheKeyArn,
-          ])
-          .apply(([arns, names, r, account, bucketArn, keyArn]) =>
-            managerPolicy(arns, names, r, account, bucketArn, keyArn),
+          .all([pulumi.all(groups.map((g) => g.arn)), pulumi.all(groups.map((g) => g.name)), cache.arn, cacheKey.arn])
+          .apply(([arns, names, bucketArn, keyArn]) =>
+            managerPolicy(arns, names, args.region, args.accountId, bucketArn, keyArn),
           ),
       },
       { parent: this },
@@ -400,6 +409,7 @@ export class RunnerFleet extends pulumi.ComponentResource {
       .all(Object.fromEntries(args.pools.map((pool, i) => [pool.name, groups[i].name])))
       .apply((v) => v as Record<string, string>);
     this.cacheBucketName = cache.bucketName;
+    this.cacheKeyArn = cacheKey.arn;
     this.managerRoleArn = role.arn;
     this.trustAnchorArn = trustAnchor.arn;
     this.profileArn = profile.arn;
@@ -408,6 +418,7 @@ export class RunnerFleet extends pulumi.ComponentResource {
     this.registerOutputs({
       asgNames: this.asgNames,
       cacheBucketName: this.cacheBucketName,
+      cacheKeyArn: this.cacheKeyArn,
       managerRoleArn: this.managerRoleArn,
       trustAnchorArn: this.trustAnchorArn,
       profileArn: this.profileArn,

@@ -156,6 +156,29 @@ const RESOURCES: Record<string, Synthesizer> = {
     const psArn = `arn:aws:sso:::permissionSet/ssoins-${digest("instance", 16)}/ps-${digest(ctx.urn, 16)}`;
     return { id: psArn, arn: psArn };
   },
+  "aws:route53/zone:Zone": (ctx) => {
+    const zoneId = `Z${digest(ctx.urn, 20).toUpperCase()}`;
+    return {
+      id: zoneId,
+      zoneId,
+      arn: `arn:aws:route53:::hostedzone/${zoneId}`,
+      nameServers: [1, 2, 3, 4].map((i) => `ns-${i}.awsdns-plan.example.net`),
+    };
+  },
+  "aws:secretsmanager/secret:Secret": (ctx) => {
+    const name = str(ctx.inputs.name, autoName(ctx));
+    const secretArn = arn(ctx, "secretsmanager", `secret:${name}-${digest(ctx.urn, 6)}`);
+    return { id: secretArn, arn: secretArn, name };
+  },
+  "aws:iam/user:User": (ctx) => {
+    const name = str(ctx.inputs.name, autoName(ctx));
+    return { id: name, name, arn: arn(ctx, "iam", `user${str(ctx.inputs.path, "/")}${name}`, { global: true }) };
+  },
+  "aws:iam/accessKey:AccessKey": (ctx) => ({
+    id: `AKIAPLAN${digest(ctx.urn, 12).toUpperCase()}`,
+    secret: new Secret(`plan-secret-access-key-${digest(`${ctx.urn}/secret`, 24)}`),
+    status: "Active",
+  }),
   "tls:index/privateKey:PrivateKey": privateKey,
   "tls:index/selfSignedCert:SelfSignedCert": certificate,
   "tls:index/locallySignedCert:LocallySignedCert": certificate,

@@ -47,9 +47,9 @@ export class Recording {
     return reveal(this.named(name, type).inputs) as Record<string, unknown>;
   }
 
-  /** True when the input `key` of resource `name` is (or contains) a secret. */
-  isSecretInput(name: string, key: string): boolean {
-    return containsSecret(this.named(name).inputs[key]);
+  /** True when the input `key` of resource `name` (and of `type`) is (or contains) a secret. */
+  isSecretInput(name: string, key: string, type?: string): boolean {
+    return containsSecret(this.named(name, type).inputs[key]);
   }
 
   /** `type::name` of every resource, in registration order: handy for exact-set assertions. */
