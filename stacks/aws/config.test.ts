@@ -13,6 +13,9 @@ interface Organization {
 interface IdentityCenter {
   assignments: { group: string; permissionSet: string; accounts: string[] }[];
 }
+interface RunnerFleet {
+  pools: { name: string; instanceTypes: string[]; spot: boolean }[];
+}
 interface GitlabOidc {
   url: string;
   roles: { kind: string; projects: string[]; refs?: string[] }[];
@@ -125,6 +128,30 @@ describe("aws config: landing zone topology", () => {
         "  - foundation:gitlabOidc.roles: define exactly one preview role; the pipeline assumes it by kind",
         "  - foundation:gitlabOidc.roles: define exactly one deploy role; the pipeline assumes it by kind",
       ],
+    ],
+    [
+      "an x86 instance type in an arm64 pool",
+      edited<RunnerFleet>("runnerFleet", (f) => (f.pools[0].instanceTypes = ["c7g.large", "c7i.large"])),
+      [
+        "  - foundation:runnerFleet.pools[0].instanceTypes[1]: c7i.large is amd64, but pool 'arm64' is arm64; use Graviton types such as c7g.large or m7g.large",
+      ],
+    ],
+    [
+      "a name that is not an instance type",
+      edited<RunnerFleet>("runnerFleet", (f) => (f.pools[0].instanceTypes = ["c7g.large", "graviton"])),
+      ["  - foundation:runnerFleet.pools[0].instanceTypes[1]: 'graviton' is not an EC2 instance type"],
+    ],
+    [
+      "a spot pool with one instance type",
+      edited<RunnerFleet>("runnerFleet", (f) => (f.pools[1].instanceTypes = ["c7g.2xlarge"])),
+      [
+        "  - foundation:runnerFleet.pools[1].instanceTypes: spot pool 'arm64-large' needs at least two instance types, so Spot can fall back",
+      ],
+    ],
+    [
+      "two pools with one name",
+      edited<RunnerFleet>("runnerFleet", (f) => (f.pools[1].name = "arm64")),
+      ["  - foundation:runnerFleet.pools[1].name: duplicate pool 'arm64'"],
     ],
   ])("refuses %s, naming the key", (_label, config, expected) => {
     expect(problemsOf(config)).toEqual(expected);

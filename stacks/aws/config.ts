@@ -2,7 +2,8 @@
 import { z } from "zod";
 import { ciRoleProblems } from "../../components/aws/gitlab-oidc";
 import { assignmentProblems } from "../../components/aws/identity-center";
-import { awsRegion, commonShape, email, httpsUrl, loadConfig } from "../configuration";
+import { instanceTypeArchitecture } from "../../components/runner/instance-types";
+import { awsRegion, cidr, commonShape, email, hostname, httpsUrl, loadConfig } from "../configuration";
 import { GRAPH } from "../graph";
 
 /** The name assignments use for the management account itself, which is not a member account resource. */
@@ -49,6 +50,32 @@ const ciRoleSchema = z
     projects: z.array(z.string()),
     refs: z.array(z.string()).optional(),
     maxSessionDuration: z.number().int().default(3600),
+  })
+  .strict();
+
+/** One runner pool as config declares it; the same shape travels in the `aws` contract to `group` and `lab`. */
+export const poolSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/, { error: "must be a DNS label of at most 32" }),
+    tags: z.array(z.string().min(1)).min(1),
+    architecture: z.enum(["arm64", "amd64"]),
+    instanceTypes: z.array(z.string()).min(1),
+    capacityPerInstance: z.number().int().min(1),
+    maxInstances: z.number().int().min(1),
+    maxUseCount: z.number().int().min(0),
+    spot: z.boolean(),
+    runUntagged: z.boolean(),
+    protectedOnly: z.boolean(),
+    privileged: z.boolean().default(false),
+    image: z.string().default("alpine:3"),
+    idle: z
+      .object({
+        periods: z.array(z.string()).min(1),
+        timezone: z.string(),
+        idleCount: z.number().int().min(0),
+        idleTime: z.string(),
+      })
+      .strict(),
   })
   .strict();
 
@@ -125,6 +152,29 @@ export const awsConfigSchema = z
           .default("foundation-app-secrets"),
       })
       .strict(),
+    runnerFleet: z
+      .object({
+        vpcCidr: cidr(),
+        availabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/)).min(1),
+        managerSourceCidrs: z.array(cidr()).min(1),
+        cacheBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+          error: "must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens",
+        }),
+        cacheExpirationDays: z.number().int().min(1).default(14),
+        rootVolumeGiB: z.number().int().min(20).max(16384).default(50),
+        managerCommonName: hostname(),
+        pools: z.array(poolSchema).min(1),
+      })
+      .strict(),
+    lab: z
+      .object({
+        /** The lab's DNS domain; its hosted zone lives here. */
+        domain: hostname(),
+        secretsPrefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/, { error: "must end in '/', e.g. lab/" }),
+        secrets: z.array(z.string().min(1)),
+        credentialRotation: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: "must be a short label such as 2026-11" }),
+      })
+      .strict(),
   })
   .superRefine((config, ctx) => {
     const { organization: org, identityCenter: ic, gitlabOidc } = config;
@@ -168,6 +218,30 @@ export const awsConfigSchema = z
     gitlabOidc.roles.forEach((role, i) => {
       for (const problem of ciRoleProblems(role)) issue(["gitlabOidc", "roles", i], problem);
     });
+    const poolNames = config.runnerFleet.pools.map((p) => p.name);
+    config.runnerFleet.pools.forEach((pool, i) => {
+      const at = ["runnerFleet", "pools", i];
+      if (poolNames.indexOf(pool.name) !== i) issue([...at, "name"], `duplicate pool '${pool.name}'`);
+      pool.instanceTypes.forEach((type, j) => {
+        const architecture = instanceTypeArchitecture(type);
+        if (architecture !== pool.architecture) {
+          issue(
+            [...at, "instanceTypes", j],
+            architecture
+              ? `${type} is ${architecture}, but pool '${pool.name}' is ${pool.architecture}` +
+                  (pool.architecture === "arm64" ? "; use Graviton types such as c7g.large or m7g.large" : "")
+              : `'${type}' is not an EC2 instance type`,
+          );
+        }
+      });
+      if (pool.spot && pool.instanceTypes.length < 2) {
+        issue(
+          [...at, "instanceTypes"],
+          `spot pool '${pool.name}' needs at least two instance types, so Spot can fall back`,
+        );
+      }
+    });
+
     const kinds = gitlabOidc.roles.map((r) => r.kind);
     for (const kind of ["preview", "deploy"] as const) {
       if (kinds.filter((k) => k === kind).length !== 1) {

@@ -1,11 +1,15 @@
 /** The `aws` stack (phase 1): the landing zone on the runner-critical path. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
 import { GitlabOidc } from "../../components/aws/gitlab-oidc";
 import { IdentityCenter } from "../../components/aws/identity-center";
 import { KmsKey } from "../../components/aws/kms-key";
+import { LabAccess } from "../../components/aws/lab-access";
 import { Organization } from "../../components/aws/organization";
 import { renderPolicy } from "../../components/aws/policy-document";
+import { RunnerFleet } from "../../components/aws/runner-fleet";
 import { StateBackend } from "../../components/aws/state-backend";
 import { standardTags } from "../../components/aws/tags";
 import { ContractExports } from "../contract";
@@ -59,7 +63,7 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
       }),
     },
   });
-  const opts = { providers: { aws: provider } };
+  const opts = { providers: { aws: provider, random: new random.Provider("random"), tls: new tls.Provider("tls") } };
 
   const organization = new Organization(
     "organization",
@@ -135,14 +139,20 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
     opts,
   );
 
-  const runnerCache = new KmsKey(
-    "runner-cache",
+  const fleet = new RunnerFleet(
+    "ci",
     {
-      description: "GitLab Runner cache objects in S3",
-      alias: config.kms.runnerCacheAlias,
+      pools: config.runnerFleet.pools,
+      vpcCidr: config.runnerFleet.vpcCidr,
+      availabilityZones: config.runnerFleet.availabilityZones,
+      managerSourceCidrs: config.runnerFleet.managerSourceCidrs,
+      rootVolumeGiB: config.runnerFleet.rootVolumeGiB,
+      cacheBucketName: config.runnerFleet.cacheBucketName,
+      cacheExpirationDays: config.runnerFleet.cacheExpirationDays,
+      cacheKeyAlias: config.kms.runnerCacheAlias,
+      managerCommonName: config.runnerFleet.managerCommonName,
+      region: config.region,
       accountId: config.accountId,
-      // Only S3 uses this key on the runners' behalf.
-      viaServices: [`s3.${config.region}.amazonaws.com`],
     },
     opts,
   );
@@ -158,6 +168,18 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
     opts,
   );
 
+  const lab = new LabAccess(
+    "lab",
+    {
+      domain: config.lab.domain,
+      secretsPrefix: config.lab.secretsPrefix,
+      secretsKeyArn: appSecrets.arn,
+      secrets: config.lab.secrets,
+      credentialRotation: config.lab.credentialRotation,
+    },
+    opts,
+  );
+
   return {
     region: config.region,
     accountId: config.accountId,
@@ -167,7 +189,7 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
     secretsProviderUrl: state.secretsProviderUrl,
     stateKeyArn: state.keyArn,
     kmsKeyArns: pulumi
-      .all([state.keyArn, runnerCache.arn, appSecrets.arn])
+      .all([state.keyArn, fleet.cacheKeyArn, appSecrets.arn])
       .apply(([stateKey, runnerCacheKey, appSecretsKey]) => ({
         state: stateKey,
         runnerCache: runnerCacheKey,
@@ -176,5 +198,43 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
     oidcProviderArn: oidc.providerArn,
     previewRoleArn: preview.arn,
     deployRoleArn: deploy.arn,
+    runnerPools: config.runnerFleet.pools,
+    runnerFleet: pulumi
+      .all([
+        fleet.asgNames,
+        fleet.cacheBucketName,
+        fleet.cacheKeyArn,
+        fleet.managerRoleArn,
+        fleet.trustAnchorArn,
+        fleet.profileArn,
+        fleet.managerCertificatePem,
+      ])
+      .apply(
+        ([
+          asgNames,
+          cacheBucketName,
+          cacheKeyArn,
+          managerRoleArn,
+          trustAnchorArn,
+          profileArn,
+          managerCertificatePem,
+        ]) => ({
+          asgNames,
+          cacheBucketName,
+          cacheKeyArn,
+          managerRoleArn,
+          trustAnchorArn,
+          profileArn,
+          managerCertificatePem,
+        }),
+      ),
+    runnerManagerPrivateKeyPem: fleet.managerPrivateKeyPem,
+    labDomain: config.lab.domain,
+    labZoneId: lab.zoneId,
+    labNameServers: lab.nameServers,
+    labSecretsPrefix: config.lab.secretsPrefix,
+    labSecretNames: lab.secretNames,
+    labDnsCredentials: lab.dnsCredentials,
+    labSecretsCredentials: lab.secretsCredentials,
   };
 }

@@ -1,6 +1,7 @@
 /** The `aws` stack's output contract: what `group`, `lab` and CI read from it. */
 import { z } from "zod";
 import { defineContract } from "../contract";
+import { poolSchema } from "./config";
 
 const arn = z.string().regex(/^arn:aws:/);
 
@@ -23,4 +24,41 @@ export const awsOutputs = defineContract({
   oidcProviderArn: { schema: arn, description: "ARN of the IAM OIDC provider for the group's GitLab." },
   previewRoleArn: { schema: arn, description: "The CI role merge request pipelines assume to preview." },
   deployRoleArn: { schema: arn, description: "The CI role protected-branch pipelines assume to deploy." },
+  runnerPools: {
+    schema: z.array(poolSchema),
+    description:
+      "The autoscaled runner pools, as validated here; `group` makes their runner records, `lab` their runners.",
+  },
+  runnerFleet: {
+    schema: z.object({
+      asgNames: z.record(z.string(), z.string()),
+      cacheBucketName: z.string(),
+      cacheKeyArn: arn,
+      managerRoleArn: arn,
+      trustAnchorArn: arn,
+      profileArn: arn,
+      managerCertificatePem: z.string(),
+    }),
+    description: "What the runner manager needs to drive the fleet: ASG names, cache, Roles Anywhere identity.",
+  },
+  runnerManagerPrivateKeyPem: {
+    schema: z.string(),
+    secret: true,
+    description: "Private key of the runner manager's Roles Anywhere certificate.",
+  },
+  labDomain: { schema: z.string(), description: "The lab's DNS domain (its Route 53 zone lives in this stack)." },
+  labZoneId: { schema: z.string(), description: "Route 53 zone id of the lab domain." },
+  labNameServers: { schema: z.array(z.string()), description: "Name servers to delegate the lab domain to." },
+  labSecretsPrefix: { schema: z.string(), description: "Secrets Manager prefix of the lab's secrets." },
+  labSecretNames: { schema: z.record(z.string(), z.string()), description: "Lab secrets by short name." },
+  labDnsCredentials: {
+    schema: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }),
+    secret: true,
+    description: "Access key of ExternalDNS and cert-manager: record changes in the lab zone only.",
+  },
+  labSecretsCredentials: {
+    schema: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }),
+    secret: true,
+    description: "Access key of External Secrets: reads under the lab prefix only.",
+  },
 });

@@ -1,6 +1,6 @@
 /** Configuration of the `lab` stack: the whole `foundation:` namespace, validated at once. */
 import { z } from "zod";
-import { commonShape, hostname, httpsUrl, loadConfig } from "../configuration";
+import { commonShape, httpsUrl, loadConfig } from "../configuration";
 import { GRAPH } from "../graph";
 
 /** The `lab` stack's config schema; `Pulumi.lab.yaml` documents every key. */
@@ -16,8 +16,6 @@ export const labConfigSchema = z.object({
       sshUsername: z.string().regex(/^[a-z_][a-z0-9_-]*$/, { error: "must be a Unix user name, e.g. root" }),
     })
     .strict(),
-  /** The lab's DNS domain; the cluster's ingress hosts live under it. */
-  domain: hostname(),
 });
 
 /** The validated `lab` config. */

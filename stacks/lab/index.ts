@@ -9,7 +9,7 @@ import { labOutputs } from "./outputs";
 /** Registers the `lab` stack's resources and returns its contract's outputs. */
 export function labProgram(): ContractExports<typeof labOutputs> {
   const config = labConfig();
-  readStack("lab", "aws", awsOutputs, config.stackReferences?.aws);
+  const aws = readStack("lab", "aws", awsOutputs, config.stackReferences?.aws);
   const group = readStack("lab", "group", groupOutputs, config.stackReferences?.group);
 
   // Credentials stay in the environment (PROXMOX_VE_API_TOKEN), read by the provider plugin itself.
@@ -20,7 +20,7 @@ export function labProgram(): ContractExports<typeof labOutputs> {
   });
 
   return {
-    domain: config.domain,
+    domain: aws.labDomain,
     proxmoxEndpoint: config.proxmox.endpoint,
     gitlabUrl: group.gitlabUrl,
   };

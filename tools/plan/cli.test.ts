@@ -34,7 +34,7 @@ describe("npm run plan", () => {
       "Stack eve-skill-farm (phase 5; reads lab)",
     ]);
     expect(stdout).toContain("    │  │  ├─ aws:s3/bucket:Bucket  state-bucket  (protected)");
-    expect(stdout).toContain("  50 resources: 41 custom, 9 components, 10 protected");
+    expect(stdout).toContain("  95 resources: 83 custom, 12 components, 13 protected");
     expect(stdout).toContain('    url: "https://eve.lab.example.com/"');
   });
 
@@ -118,8 +118,8 @@ describe("npm run plan", () => {
   it.each([
     [
       "a missing required key",
-      (t: string) => t.replace("  foundation:domain: lab.example.com\n", ""),
-      "  - foundation:domain: required key is missing. Fix: pulumi config set --stack lab 'foundation:domain' <value>",
+      (t: string) => t.replace(/ *sshUsername: root\n/, ""),
+      "  - foundation:proxmox.sshUsername: required key is missing. Fix: pulumi config set --stack lab --path 'foundation:proxmox.sshUsername' <value>",
     ],
     [
       "a wrong type",
@@ -128,8 +128,8 @@ describe("npm run plan", () => {
     ],
     [
       "an unknown key",
-      (t: string) => t.replace("foundation:domain:", "foundation:domian:"),
-      "  - foundation:domian: unknown key. Did you mean 'foundation:domain'?",
+      (t: string) => t.replace("foundation:proxmox:", "foundation:proxmx:"),
+      "  - foundation:proxmx: unknown key. Did you mean 'foundation:proxmox'?",
     ],
   ])("refuses %s", async (_label, edit, line) => {
     const { code, stderr } = await run(["--stack", "lab", "--config", `lab=${writeConfig("lab", edit)}`]);
