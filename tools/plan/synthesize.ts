@@ -5,7 +5,7 @@
  * for real state.
  */
 import { createHash } from "node:crypto";
-import { Secret, Value } from "./values";
+import { reveal, Secret, Value } from "./values";
 
 /** The AWS account id the plan pretends to run in: the one AWS uses in its documentation. */
 export const PLAN_ACCOUNT_ID = "123456789012";
@@ -179,6 +179,20 @@ const RESOURCES: Record<string, Synthesizer> = {
     secret: new Secret(`plan-secret-access-key-${digest(`${ctx.urn}/secret`, 24)}`),
     status: "Active",
   }),
+  "proxmoxve:download/file:File": (ctx) => {
+    const id = `${str(ctx.inputs.datastoreId, "local")}:${str(ctx.inputs.contentType, "iso")}/${str(ctx.inputs.fileName, autoName(ctx))}`;
+    return { id };
+  },
+  "proxmoxve:index/fileLegacy:FileLegacy": (ctx) => {
+    // The source is secret when its data is; its file name is not, and names the snippet.
+    const source = reveal(ctx.inputs.sourceRaw) as Record<string, Value> | undefined;
+    const fileName = str(source?.fileName, autoName(ctx));
+    return { id: `${str(ctx.inputs.datastoreId, "local")}:${str(ctx.inputs.contentType, "snippets")}/${fileName}` };
+  },
+  "proxmoxve:index/vmLegacy:VmLegacy": (ctx) => {
+    const vmId = typeof ctx.inputs.vmId === "number" ? ctx.inputs.vmId : 100 + (parseInt(digest(ctx.urn, 4), 16) % 900);
+    return { id: String(vmId), vmId, ipv4Addresses: [], macAddresses: [] };
+  },
   "tls:index/privateKey:PrivateKey": privateKey,
   "tls:index/selfSignedCert:SelfSignedCert": certificate,
   "tls:index/locallySignedCert:LocallySignedCert": certificate,

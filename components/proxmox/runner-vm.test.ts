@@ -1,0 +1,92 @@
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import * as pulumi from "@pulumi/pulumi";
+import { record } from "../../tools/plan/testing";
+import { RunnerVm, RunnerVmArgs, snippetFileName } from "./runner-vm";
+
+const VM = "proxmoxve:index/vmLegacy:VmLegacy";
+const args: RunnerVmArgs = {
+  nodeName: "pve1",
+  vmId: 9100,
+  name: "gitlab-runner",
+  cores: 4,
+  memoryMiB: 8192,
+  diskGiB: 64,
+  datastoreId: "local-lvm",
+  snippetsDatastoreId: "local",
+  bridge: "vmbr0",
+  ipv4: { address: "192.0.2.20/24", gateway: "192.0.2.1" },
+  dnsServers: ["192.0.2.1"],
+  image: {
+    url: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2",
+    sha512: "a".repeat(128),
+    fileName: "debian-12-genericcloud-amd64.qcow2",
+  },
+  userData: pulumi.secret("#cloud-config\nhostname: gitlab-runner\n"),
+};
+
+async function recordVm(overrides: Partial<RunnerVmArgs> = {}) {
+  return record(() => {
+    new RunnerVm("runner", { ...args, ...overrides }, { providers: { proxmoxve: new proxmoxve.Provider("pve", {}) } });
+  });
+}
+
+describe("RunnerVm", () => {
+  it("boots a verified cloud image with VirtIO SCSI, the guest agent, no ballooning and a static address", async () => {
+    const rec = await recordVm();
+    expect(rec.inputsOf("runner-image")).toMatchObject({
+      contentType: "import",
+      url: args.image.url,
+      checksum: args.image.sha512,
+      checksumAlgorithm: "sha512",
+    });
+    const vm = rec.inputsOf("runner-vm", VM);
+    expect(vm).toMatchObject({
+      nodeName: "pve1",
+      vmId: 9100,
+      scsiHardware: "virtio-scsi-pci",
+      cpu: { cores: 4, type: "host" },
+      memory: { dedicated: 8192, floating: 0 },
+      agent: { enabled: true, trim: true },
+      operatingSystem: { type: "l26" },
+    });
+    expect(vm.disks).toEqual([
+      {
+        interface: "scsi0",
+        datastoreId: "local-lvm",
+        importFrom: "local:import/debian-12-genericcloud-amd64.qcow2",
+        size: 64,
+        discard: "on",
+        ssd: true,
+        iothread: false,
+      },
+    ]);
+    expect(vm.networkDevices).toEqual([{ bridge: "vmbr0", model: "virtio", firewall: true }]);
+    expect(vm.initialization).toEqual({
+      datastoreId: "local-lvm",
+      type: "nocloud",
+      ipConfigs: [{ ipv4: { address: "192.0.2.20/24", gateway: "192.0.2.1" } }],
+      dns: { servers: ["192.0.2.1"] },
+      userDataFileId: `local:snippets/${snippetFileName("gitlab-runner", "#cloud-config\nhostname: gitlab-runner\n")}`,
+    });
+  });
+
+  it("keeps the user-data secret and replaces the VM when it changes", async () => {
+    const rec = await recordVm();
+    expect(rec.isSecretInput("runner-user-data", "sourceRaw")).toBe(true);
+    expect(rec.named("runner-vm", VM)).toMatchObject({
+      replaceOnChanges: ["initialization.userDataFileId"],
+      deleteBeforeReplace: true,
+      protect: false,
+    });
+    expect(snippetFileName("vm", "a")).not.toBe(snippetFileName("vm", "b"));
+    expect(snippetFileName("vm", "a")).toMatch(/^vm-user-data-[0-9a-f]{12}\.yaml$/);
+  });
+
+  it("refuses a VM too small to run jobs, and a malformed address", async () => {
+    await expect(
+      recordVm({ cores: 1, memoryMiB: 1024, ipv4: { address: "192.0.2.20", gateway: "192.0.2.1" } }),
+    ).rejects.toThrow(
+      "RunnerVm 'runner': cores must be at least 2 (the manager runs Docker jobs beside the runner); memoryMiB must be at least 2048; ipv4.address '192.0.2.20' must be an address with its prefix, e.g. 192.0.2.20/24",
+    );
+  });
+});
