@@ -350,7 +350,12 @@ function validateIdle(key: string, pool: RunnerPool, problems: string[]): void {
   }
 }
 
-function validatePool(key: string, pool: RunnerPool, fleet: FleetSettings, problems: string[]): void {
+/**
+ * Problems with one pool on its own (not against the fleet), each `<key>.<field>: <what and the fix>`. The `aws`
+ * stack checks its pool config with this before it makes the pools' autoscaling groups.
+ */
+export function poolProblems(key: string, pool: RunnerPool): string[] {
+  const problems: string[] = [];
   if (!NAME.test(pool.name)) {
     problems.push(`${key}.name: "${pool.name}" is not a DNS label; use lowercase letters, digits and dashes`);
   }
@@ -399,6 +404,11 @@ function validatePool(key: string, pool: RunnerPool, fleet: FleetSettings, probl
     problems.push(`${key}.maxUseCount: ${pool.maxUseCount} must be a whole number, 0 (no limit) or more`);
   }
   validateIdle(key, pool, problems);
+  return problems;
+}
+
+function validatePool(key: string, pool: RunnerPool, fleet: FleetSettings, problems: string[]): void {
+  problems.push(...poolProblems(key, pool));
   const group = fleet.autoscalingGroupNames[pool.name];
   if (group === undefined || group.length === 0) {
     problems.push(

@@ -133,19 +133,21 @@ describe("aws config: landing zone topology", () => {
       "an x86 instance type in an arm64 pool",
       edited<RunnerFleet>("runnerFleet", (f) => (f.pools[0].instanceTypes = ["c7g.large", "c7i.large"])),
       [
-        "  - foundation:runnerFleet.pools[0].instanceTypes[1]: c7i.large is amd64, but pool 'arm64' is arm64; use Graviton types such as c7g.large or m7g.large",
+        '  - foundation:runnerFleet.pools[0].instanceTypes: "c7i.large" is an amd64 (x86) type but the pool is arm64; use a Graviton type (a1, or a family ending in g, gd, gn or gen, e.g. c7g.large)',
       ],
     ],
     [
       "a name that is not an instance type",
       edited<RunnerFleet>("runnerFleet", (f) => (f.pools[0].instanceTypes = ["c7g.large", "graviton"])),
-      ["  - foundation:runnerFleet.pools[0].instanceTypes[1]: 'graviton' is not an EC2 instance type"],
+      [
+        '  - foundation:runnerFleet.pools[0].instanceTypes: "graviton" is not an EC2 instance type; use <family>.<size>, e.g. c7g.large',
+      ],
     ],
     [
       "a spot pool with one instance type",
       edited<RunnerFleet>("runnerFleet", (f) => (f.pools[1].instanceTypes = ["c7g.2xlarge"])),
       [
-        "  - foundation:runnerFleet.pools[1].instanceTypes: spot pool 'arm64-large' needs at least two instance types, so Spot can fall back",
+        "  - foundation:runnerFleet.pools[1].instanceTypes: a spot pool needs at least two instance types so one type's capacity shortage does not stop the pool; add another arm64 type",
       ],
     ],
     [

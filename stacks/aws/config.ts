@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { ciRoleProblems } from "../../components/aws/gitlab-oidc";
 import { assignmentProblems } from "../../components/aws/identity-center";
-import { instanceTypeArchitecture } from "../../components/runner/instance-types";
+import { poolProblems } from "../../components/runner/model";
 import { awsRegion, cidr, commonShape, email, hostname, httpsUrl, loadConfig } from "../configuration";
 import { GRAPH } from "../graph";
 
@@ -222,23 +222,11 @@ export const awsConfigSchema = z
     config.runnerFleet.pools.forEach((pool, i) => {
       const at = ["runnerFleet", "pools", i];
       if (poolNames.indexOf(pool.name) !== i) issue([...at, "name"], `duplicate pool '${pool.name}'`);
-      pool.instanceTypes.forEach((type, j) => {
-        const architecture = instanceTypeArchitecture(type);
-        if (architecture !== pool.architecture) {
-          issue(
-            [...at, "instanceTypes", j],
-            architecture
-              ? `${type} is ${architecture}, but pool '${pool.name}' is ${pool.architecture}` +
-                  (pool.architecture === "arm64" ? "; use Graviton types such as c7g.large or m7g.large" : "")
-              : `'${type}' is not an EC2 instance type`,
-          );
-        }
-      });
-      if (pool.spot && pool.instanceTypes.length < 2) {
-        issue(
-          [...at, "instanceTypes"],
-          `spot pool '${pool.name}' needs at least two instance types, so Spot can fall back`,
-        );
+      // The runner model's own pool rules (instance types against the architecture, Spot fallbacks, idle policy),
+      // reported at the config key they name.
+      for (const problem of poolProblems("", pool)) {
+        const [, field, message] = /^\.([\w.]+): (.*)$/s.exec(problem) ?? [];
+        issue([...at, ...(field ? field.split(".") : [])], message ?? problem);
       }
     });
 
