@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as aws from "@pulumi/aws";
@@ -261,6 +261,7 @@ describe("fleet user-data", () => {
     const file = join(dir, "user-data");
     writeFileSync(file, fleetUserData());
     const output = execFileSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
+    rmSync(dir, { recursive: true, force: true });
     expect(output).toContain("Valid cloud-config");
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "./cli";
@@ -7,6 +7,7 @@ import { PolicyEvaluator } from "./engine";
 
 const root = join(__dirname, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "foundation-plan-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function run(argv: string[], policies?: PolicyEvaluator) {
   let stdout = "";

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as aws from "@pulumi/aws";
@@ -220,7 +220,9 @@ describe("stack files", () => {
         "  foundation:proxmox:\n    endpoint: https://pve.example.com\n    insecure: false\n",
     );
     const project = readProjectFile(dir);
-    expect(readStackConfig(dir, project, "lab")).toEqual({
+    const config = readStackConfig(dir, project, "lab");
+    rmSync(dir, { recursive: true, force: true });
+    expect(config).toEqual({
       config: {
         "foundation:domain": "lab.example.com",
         "foundation:owner": "platform",
