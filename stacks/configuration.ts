@@ -126,9 +126,17 @@ export function stackReferencesSchema(needs: readonly StackName[]) {
   return z.object(shape).strict().optional();
 }
 
-/** The keys every stack has: who owns it, what it is billed to, and where its upstream stacks live. */
+/** Enforcement levels a stack may give a policy of the pack (CrossGuard's levels). */
+export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
+
+/**
+ * The keys every stack has: who owns it, what it is billed to, where its upstream stacks live, and how strictly
+ * the policy pack's policies apply to it.
+ */
 export function commonShape(needs: readonly StackName[]) {
   return {
+    /** Per-policy enforcement overrides for this stack, by policy name; the pack's defaults apply otherwise. */
+    policyEnforcement: z.record(z.string(), z.enum(ENFORCEMENT_LEVELS)).default({}),
     /** The team that owns the stack's resources; the `Owner` tag and label. */
     owner: text(),
     /** What the stack's resources are billed to; the `CostCenter` tag. */

@@ -156,6 +156,61 @@ describe("npm run plan", () => {
     expect(stderr).toBe("1 mandatory policy violation(s)\n");
   });
 
+  it("runs a policy pack over every stack, with each stack's enforcement overrides", async () => {
+    const pack = join(__dirname, "testdata", "pack");
+    const advisory = await run(["--json", "--stack", "eve-skill-farm", "--policy-pack", pack]);
+    expect(advisory.code).toBe(0);
+    const doc = JSON.parse(advisory.stdout) as PlanDocument;
+    expect(doc.stacks[0].violations).toEqual([
+      {
+        policy: "stack-protects-something",
+        enforcementLevel: "advisory",
+        urn: null,
+        message: "A stack protects at least one resource.\nnothing is protected",
+      },
+    ]);
+    const strict = writeConfig("eve-skill-farm", (t) =>
+      t.replace(
+        "foundation:policyEnforcement: {}",
+        "foundation:policyEnforcement: { stack-protects-something: mandatory }",
+      ),
+    );
+    const mandatory = await run([
+      "--stack",
+      "eve-skill-farm",
+      "--config",
+      `eve-skill-farm=${strict}`,
+      "--policy-pack",
+      pack,
+    ]);
+    expect(mandatory.code).toBe(1);
+    expect(mandatory.stdout).toContain(
+      "    [mandatory] stack-protects-something: A stack protects at least one resource.",
+    );
+  });
+
+  it("refuses an enforcement override for a policy the pack does not have", async () => {
+    const typo = writeConfig("eve-skill-farm", (t) =>
+      t.replace(
+        "foundation:policyEnforcement: {}",
+        "foundation:policyEnforcement: { stack-protect-something: mandatory }",
+      ),
+    );
+    const pack = join(__dirname, "testdata", "pack");
+    const { code, stderr } = await run([
+      "--stack",
+      "eve-skill-farm",
+      "--config",
+      `eve-skill-farm=${typo}`,
+      "--policy-pack",
+      pack,
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      "error: stack \"eve-skill-farm\": foundation:policyEnforcement.stack-protect-something: no such policy in the pack; did you mean 'stack-protects-something'?\n",
+    );
+  });
+
   it("diffs against an earlier plan: one changed lab value is exactly one update", async () => {
     const before = join(scratch, "before.json");
     writeFileSync(before, (await run(["--json"])).stdout);

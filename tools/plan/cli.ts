@@ -13,6 +13,7 @@ import { isStackName, STACK_NAMES, StackName } from "../../stacks/graph";
 import { diffPlans, renderDiff } from "./diff";
 import { renderTree, toDocument, PlanDocument } from "./document";
 import { planStacks, PolicyEvaluator } from "./engine";
+import { EnforcementLevel, PolicyPackSession, startPolicyPack } from "./policy-pack";
 
 /** Where the CLI writes; injectable so tests run it in-process. */
 export interface Io {
@@ -30,6 +31,7 @@ interface Arguments {
   readonly showSecrets: boolean;
   readonly diff?: string;
   readonly debug: boolean;
+  readonly policyPack?: string;
 }
 
 function stackName(value: string, flag: string): StackName {
@@ -53,6 +55,7 @@ function parse(argv: readonly string[]): Arguments {
         "show-secrets": { type: "boolean", default: false },
         diff: { type: "string" },
         debug: { type: "boolean", default: false },
+        "policy-pack": { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -73,6 +76,7 @@ function parse(argv: readonly string[]): Arguments {
     showSecrets: values["show-secrets"],
     diff: values.diff,
     debug: values.debug,
+    policyPack: values["policy-pack"] ? resolve(values["policy-pack"]) : undefined,
   };
 }
 
@@ -96,14 +100,20 @@ export async function main(
   options: { root: string; policies?: PolicyEvaluator },
 ): Promise<number> {
   let args: Arguments | undefined;
+  let pack: PolicyPackSession | undefined;
   try {
     args = parse(argv);
     const before = args.diff ? readPlan(args.diff) : undefined;
+    let policies = options.policies;
+    if (args.policyPack) {
+      const session = (pack = await startPolicyPack(args.policyPack));
+      policies = (plan, config) => session.evaluate(plan, enforcementOf(config));
+    }
     const plans = await planStacks({
       root: options.root,
       stacks: args.stacks.length ? args.stacks : undefined,
       configFiles: args.configFiles,
-      policies: options.policies,
+      policies,
     });
     for (const plan of plans) for (const d of plan.diagnostics) io.stderr(`${plan.name}: ${d}\n`);
     const document = toDocument(plans, args.showSecrets);
@@ -124,7 +134,15 @@ export async function main(
       io.stderr(`${(cause instanceof Error ? cause.stack : undefined) ?? error.stack ?? ""}\n`);
     }
     return 2;
+  } finally {
+    pack?.close();
   }
+}
+
+/** A stack's per-policy enforcement overrides, from its (already validated) `foundation:policyEnforcement`. */
+function enforcementOf(config: Readonly<Record<string, string>>): Record<string, EnforcementLevel> {
+  const raw = config["foundation:policyEnforcement"];
+  return raw ? (JSON.parse(raw) as Record<string, EnforcementLevel>) : {};
 }
 
 if (require.main === module) {

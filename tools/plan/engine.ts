@@ -30,8 +30,11 @@ export interface StackPlan {
   readonly diagnostics: string[];
 }
 
-/** Evaluates policies over a planned stack; the policy pack plugs in here. */
-export type PolicyEvaluator = (plan: Omit<StackPlan, "violations">) => Promise<Violation[]>;
+/** Evaluates policies over a planned stack, given the stack's config; the policy pack plugs in here. */
+export type PolicyEvaluator = (
+  plan: Omit<StackPlan, "violations">,
+  config: Readonly<Record<string, string>>,
+) => Promise<Violation[]>;
 
 /** Options of {@link planStacks}. */
 export interface PlanOptions {
@@ -83,7 +86,12 @@ export async function planStacks(options: PlanOptions): Promise<StackPlan[]> {
       throw new StackRunError(name, err);
     }
     const base = { name, phases: GRAPH[name].phases, needs: GRAPH[name].needs, ...result };
-    const violations = options.policies ? await options.policies(base) : [];
+    let violations: Violation[] = [];
+    try {
+      violations = options.policies ? await options.policies(base, stackConfig.config) : [];
+    } catch (err) {
+      throw new StackRunError(name, err);
+    }
     planned.set(name, { ...base, violations });
   }
   const selected = new Set(options.stacks ?? order);

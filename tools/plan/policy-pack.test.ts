@@ -61,6 +61,17 @@ describe("policy packs over the analyzer protocol", () => {
     expect(violations.map((v) => [v.policy, v.enforcementLevel])).toEqual([["s3-bucket-no-force-destroy", "advisory"]]);
   });
 
+  it("knows the pack's policies and refuses an override for a policy it does not have", async () => {
+    expect(pack.policyNames).toEqual([
+      "s3-bucket-no-force-destroy",
+      "ssm-parameter-reads-secrets",
+      "stack-protects-something",
+    ]);
+    await expect(pack.evaluate(await plan(false, true), { "s3-bucket-no-force-destory": "mandatory" })).rejects.toThrow(
+      "foundation:policyEnforcement.s3-bucket-no-force-destory: no such policy in the pack; did you mean 's3-bucket-no-force-destroy'?",
+    );
+  });
+
   it("says why a pack that cannot start did not", async () => {
     await expect(startPolicyPack(join(__dirname, "testdata", "missing"))).rejects.toThrow(
       /^policy pack .*testdata\/missing could not start: spawn .* ENOENT$/,

@@ -11,6 +11,7 @@ import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
+import { suggest } from "../../stacks/configuration";
 import { StackPlan, Violation } from "./engine";
 import { RecordedResource } from "./monitor";
 import { encode } from "./values";
@@ -27,6 +28,8 @@ const LEVELS: Record<EnforcementLevel, analyzerproto.EnforcementLevel> = {
 
 /** A started policy pack. */
 export interface PolicyPackSession {
+  /** The names of the pack's policies, as the pack reports them. */
+  readonly policyNames: readonly string[];
   /** Evaluates the pack over one planned stack, with that stack's enforcement overrides. */
   evaluate(
     plan: Omit<StackPlan, "violations">,
@@ -116,12 +119,33 @@ export async function startPolicyPack(packDir: string): Promise<PolicyPackSessio
     child.kill();
     throw err;
   }
+  const info = await unary<emptyproto.Empty, analyzerproto.AnalyzerInfo>(
+    client.getAnalyzerInfo.bind(client),
+    new emptyproto.Empty(),
+  ).catch((err) => {
+    client.close();
+    child.kill();
+    throw err;
+  });
+  const policyNames = info.getPoliciesList().map((p) => p.getName());
   const analyze = client.analyze.bind(client);
   const analyzeStack = client.analyzeStack.bind(client);
   const configure = client.configure.bind(client);
 
   return {
+    policyNames,
     async evaluate(plan, enforcement = {}) {
+      const unknown = Object.keys(enforcement).filter((name) => !policyNames.includes(name));
+      if (unknown.length > 0) {
+        throw new Error(
+          unknown
+            .map((name) => {
+              const hint = suggest(name, policyNames);
+              return `foundation:policyEnforcement.${name}: no such policy in the pack${hint ? `; did you mean '${hint}'?` : ""}`;
+            })
+            .join("\n"),
+        );
+      }
       const config = new analyzerproto.ConfigureAnalyzerRequest();
       for (const [policy, level] of Object.entries(enforcement)) {
         const entry = new analyzerproto.PolicyConfig();
