@@ -1,0 +1,577 @@
+/**
+ * A local stand-in for the GitLab REST API (v4), for tests: a real HTTP server on 127.0.0.1 with an ephemeral port
+ * that implements the documented endpoints the group stack's dynamic resources call, keeps their objects in memory,
+ * logs every request, and answers with injected failures (404, 409, 429 with Retry-After, 5xx) on demand.
+ *
+ * Behaviour follows the API docs (group_labels.md, labels.md, group_level_variables.md, users.md "Create a runner
+ * linked to a user", runners.md, deploy_keys.md): offset pagination headers (`x-page`, `x-per-page`, `x-total`,
+ * `x-total-pages`, `x-next-page`, `x-prev-page`, `link`), labels addressed by ID or title, `filter[environment_scope]`
+ * on variables (including the documented fallback of PUT to another scope when the filtered one does not exist),
+ * runner tokens shown only in the creation answer, and the older label promotion that refuses when the group
+ * already has a label of that name.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
+import { AddressInfo } from "node:net";
+
+/** One request as the double saw it. */
+export interface LoggedRequest {
+  /** HTTP method. */
+  readonly method: string;
+  /** Decoded path below `/api/v4/`, e.g. `groups/mson/labels/type::bug`. */
+  readonly route: string;
+  /** Query parameters. */
+  readonly query: Record<string, string>;
+  /** Parsed JSON body, or undefined. */
+  readonly body: Record<string, unknown> | undefined;
+  /** Whether the `PRIVATE-TOKEN` header carried the expected token. */
+  readonly authenticated: boolean;
+  /** The status the double answered with. */
+  readonly status: number;
+}
+
+/** A failure to answer instead of the real response. */
+export interface InjectedFailure {
+  /** Only requests with this method; any method when absent. */
+  readonly method?: string;
+  /** Matched against the decoded route (see {@link LoggedRequest.route}); a string must match exactly. */
+  readonly route: string | RegExp;
+  /** HTTP status to answer. */
+  readonly status: number;
+  /** Extra response headers, e.g. `{ "retry-after": "3" }`. */
+  readonly headers?: Record<string, string>;
+  /** JSON body; `{ message: "<status> ..." }` when absent. */
+  readonly body?: unknown;
+  /** How many matching requests fail; every one when absent. */
+  readonly times?: number;
+}
+
+/** A group label, project label or runner as stored by the double. */
+interface Label {
+  id: number;
+  name: string;
+  color: string;
+  description: string | null;
+  /** Group path or project path that owns the label. */
+  owner: string;
+  ownerKind: "group" | "project";
+}
+
+interface Variable {
+  key: string;
+  value: string;
+  variable_type: string;
+  protected: boolean;
+  masked: boolean;
+  raw: boolean;
+  environment_scope: string;
+  description: string | null;
+}
+
+interface Runner {
+  id: number;
+  groupId: number;
+  description: string;
+  paused: boolean;
+  locked: boolean;
+  run_untagged: boolean;
+  tag_list: string[];
+  access_level: string;
+  maximum_timeout: number | null;
+}
+
+interface DeployKey {
+  id: number;
+  title: string;
+  key: string;
+  can_push: boolean;
+}
+
+/** The double's in-memory GitLab. */
+export interface DoubleState {
+  readonly groups: Map<string, { id: number; path: string }>;
+  readonly projects: Map<string, { id: number; path: string; group: string }>;
+  readonly labels: Label[];
+  readonly variables: Map<string, Variable[]>;
+  readonly runners: Map<number, Runner>;
+  /** Runner authentication tokens by runner ID, as the double issued them. */
+  readonly runnerTokens: Map<number, string>;
+  readonly deployKeys: Map<string, DeployKey[]>;
+}
+
+/** A running double. */
+export interface GitlabDouble {
+  /** Base URL, e.g. `http://127.0.0.1:40123`. */
+  readonly url: string;
+  /** The only token the double accepts. */
+  readonly token: string;
+  /** Every request, in order. */
+  readonly requests: LoggedRequest[];
+  /** The objects the double holds. */
+  readonly state: DoubleState;
+  /** Adds a group by full path; returns its ID. */
+  addGroup(path: string): number;
+  /** Adds a project inside an existing group; the project's path is `group/name`. */
+  addProject(groupPath: string, name: string): number;
+  /** Adds a label owned by a group or a project path. */
+  addLabel(owner: string, name: string, color: string, description?: string): number;
+  /** Answers matching requests with a failure; see {@link InjectedFailure}. */
+  inject(failure: InjectedFailure): void;
+  /** Requests matching method and route, e.g. `("POST", "user/runners")`. */
+  requestsTo(method: string, route: string | RegExp): LoggedRequest[];
+  /** Stops the server. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startGitlabDouble}. */
+export interface GitlabDoubleOptions {
+  /** The token to accept. @default "glpat-double-token-0123456789" */
+  readonly token?: string;
+  /** Page size when the request gives no `per_page`. @default 20 (GitLab's default) */
+  readonly defaultPerPage?: number;
+  /** Largest page size served whatever `per_page` asks for. @default 100 (GitLab's limit) */
+  readonly maxPerPage?: number;
+}
+
+class HttpAnswer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+const notFound = (what: string) => new HttpAnswer(404, { message: `404 ${what} Not Found` });
+const bad = (message: unknown) => new HttpAnswer(400, { message });
+
+function matches(pattern: string | RegExp, route: string): boolean {
+  return typeof pattern === "string" ? pattern === route : pattern.test(route);
+}
+
+function bool(value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  return value === true || value === "true";
+}
+
+/** Starts a double on 127.0.0.1 with an ephemeral port. */
+export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Promise<GitlabDouble> {
+  const token = options.token ?? "glpat-double-token-0123456789";
+  const defaultPerPage = options.defaultPerPage ?? 20;
+  const maxPerPage = options.maxPerPage ?? 100;
+  const state: DoubleState = {
+    groups: new Map(),
+    projects: new Map(),
+    labels: [],
+    variables: new Map(),
+    runners: new Map(),
+    runnerTokens: new Map(),
+    deployKeys: new Map(),
+  };
+  const requests: LoggedRequest[] = [];
+  const failures: { failure: InjectedFailure; left: number }[] = [];
+  let nextId = 100;
+  let baseUrl = "";
+
+  const group = (ref: string) =>
+    [...state.groups.values()].find((g) => g.path === ref || String(g.id) === ref) ?? undefined;
+  const project = (ref: string) =>
+    [...state.projects.values()].find((p) => p.path === ref || String(p.id) === ref) ?? undefined;
+  const labelView = (label: Label, asProject: boolean) => ({
+    id: label.id,
+    name: label.name,
+    color: label.color,
+    text_color: "#FFFFFF",
+    description: label.description,
+    description_html: label.description ?? "",
+    subscribed: false,
+    ...(asProject ? { is_project_label: label.ownerKind === "project", priority: null } : {}),
+  });
+  const findLabel = (owner: string, ref: string) =>
+    state.labels.find((l) => l.owner === owner && (String(l.id) === ref || l.name === ref));
+  const ancestors = (groupPath: string) => groupPath.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/"));
+
+  /** One page of `items`, with GitLab's offset pagination headers; `rawPath` is the request's encoded path. */
+  function paginate(items: unknown[], query: Record<string, string>, rawPath: string): HttpAnswer {
+    const perPage = Math.min(Math.max(1, Number(query.per_page ?? defaultPerPage)), maxPerPage);
+    const page = Math.max(1, Number(query.page ?? 1));
+    const totalPages = Math.max(1, Math.ceil(items.length / perPage));
+    const pageUrl = (n: number) => {
+      const params = new URLSearchParams({ ...query, page: String(n), per_page: String(perPage) });
+      return `${baseUrl}${rawPath}?${params}`;
+    };
+    const links = [
+      ...(page < totalPages ? [`<${pageUrl(page + 1)}>; rel="next"`] : []),
+      ...(page > 1 ? [`<${pageUrl(page - 1)}>; rel="prev"`] : []),
+      `<${pageUrl(1)}>; rel="first"`,
+      `<${pageUrl(totalPages)}>; rel="last"`,
+    ];
+    return new HttpAnswer(200, items.slice((page - 1) * perPage, page * perPage), {
+      "x-page": String(page),
+      "x-per-page": String(perPage),
+      "x-total": String(items.length),
+      "x-total-pages": String(totalPages),
+      "x-next-page": page < totalPages ? String(page + 1) : "",
+      "x-prev-page": page > 1 ? String(page - 1) : "",
+      link: links.join(", "),
+    });
+  }
+
+  /** Routes by path segments (a group or project path arrives URL-encoded as one segment). */
+  function handle(
+    method: string,
+    segments: string[],
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+    route: string,
+  ): HttpAnswer {
+    const [root, ref, kind, item, action] = segments;
+    const search = (name: string) => !query.search || name.toLowerCase().includes(query.search.toLowerCase());
+
+    if (root === "groups" && ref !== undefined) {
+      const g = group(ref);
+      if (!g) return notFound("Group");
+      if (kind === undefined && method === "GET") return new HttpAnswer(200, { id: g.id, full_path: g.path });
+      if (kind === "projects" && method === "GET") {
+        const items = [...state.projects.values()]
+          .filter((p) => p.group === g.path)
+          .map((p) => ({ id: p.id, path_with_namespace: p.path }));
+        return paginate(items, query, route);
+      }
+      if (kind === "labels") return groupLabels(method, g.path, item, query, body, route, search);
+      if (kind === "variables") return groupVariables(method, g.path, item, query, body);
+    }
+    if (root === "projects" && ref !== undefined) {
+      const p = project(ref);
+      if (!p) return notFound("Project");
+      if (kind === "labels") {
+        if (item === undefined && method === "GET") {
+          const own = state.labels.filter((l) => l.owner === p.path && search(l.name));
+          const inherited = bool(query.include_ancestor_groups, true)
+            ? state.labels.filter((l) => ancestors(p.group).includes(l.owner) && search(l.name))
+            : [];
+          return paginate(
+            [...own, ...inherited].map((l) => labelView(l, true)),
+            query,
+            route,
+          );
+        }
+        if (item !== undefined && action === "promote" && method === "PUT") return promote(p, item);
+      }
+      if (kind === "deploy_keys") return deployKeys(method, p.path, item, body, query, route);
+    }
+    if (root === "user" && ref === "runners" && kind === undefined && method === "POST") return createRunner(body);
+    if (root === "runners" && ref !== undefined && kind === undefined) return runner(method, Number(ref), body);
+    return notFound("Route");
+  }
+
+  function groupLabels(
+    method: string,
+    groupPath: string,
+    item: string | undefined,
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+    route: string,
+    search: (name: string) => boolean,
+  ): HttpAnswer {
+    if (item === undefined && method === "GET") {
+      const owners = bool(query.include_ancestor_groups, true) ? ancestors(groupPath) : [groupPath];
+      const items = state.labels.filter((l) => owners.includes(l.owner) && search(l.name));
+      return paginate(
+        items.map((l) => labelView(l, false)),
+        query,
+        route,
+      );
+    }
+    if (item === undefined && method === "POST") {
+      if (typeof body.name !== "string" || typeof body.color !== "string") return bad("name, color are missing");
+      if (findLabel(groupPath, body.name)) return new HttpAnswer(409, { message: "Label already exists" });
+      const label: Label = {
+        id: nextId++,
+        name: body.name,
+        color: body.color,
+        description: typeof body.description === "string" ? body.description : null,
+        owner: groupPath,
+        ownerKind: "group",
+      };
+      state.labels.push(label);
+      return new HttpAnswer(201, labelView(label, false));
+    }
+    const label = item === undefined ? undefined : findLabel(groupPath, item);
+    if (!label) return notFound("Label");
+    if (method === "GET") return new HttpAnswer(200, labelView(label, false));
+    if (method === "PUT") {
+      if (typeof body.new_name === "string" && body.new_name !== label.name) {
+        if (findLabel(groupPath, body.new_name)) return new HttpAnswer(409, { message: "Label already exists" });
+        label.name = body.new_name;
+      }
+      if (typeof body.color === "string") label.color = body.color;
+      if (typeof body.description === "string") label.description = body.description;
+      return new HttpAnswer(200, labelView(label, false));
+    }
+    if (method === "DELETE") {
+      state.labels.splice(state.labels.indexOf(label), 1);
+      return new HttpAnswer(204, undefined);
+    }
+    return notFound("Route");
+  }
+
+  function promote(p: { path: string; group: string }, item: string): HttpAnswer {
+    const label = findLabel(p.path, item);
+    if (!label) return notFound("Label");
+    // GitLab before the promote service learnt to merge into an existing group label raised a validation error,
+    // which the API returns as 400.
+    if (findLabel(p.group, label.name)) return bad("Validation failed: Title has already been taken");
+    const promoted: Label = { ...label, id: nextId++, owner: p.group, ownerKind: "group" };
+    const groupProjects = [...state.projects.values()].filter((x) => x.group === p.group).map((x) => x.path);
+    for (const merged of state.labels.filter((l) => groupProjects.includes(l.owner) && l.name === label.name)) {
+      state.labels.splice(state.labels.indexOf(merged), 1);
+    }
+    state.labels.push(promoted);
+    return new HttpAnswer(200, labelView(promoted, false));
+  }
+
+  function groupVariables(
+    method: string,
+    groupPath: string,
+    key: string | undefined,
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+  ): HttpAnswer {
+    const all = state.variables.get(groupPath) ?? [];
+    state.variables.set(groupPath, all);
+    const filter = (body.filter as { environment_scope?: string } | undefined)?.environment_scope;
+    const scope = query["filter[environment_scope]"] ?? filter;
+    if (key === undefined && method === "POST") {
+      const scopeOf = typeof body.environment_scope === "string" ? body.environment_scope : "*";
+      if (all.some((v) => v.key === body.key && v.environment_scope === scopeOf)) {
+        return bad({ key: [`(${String(body.key)}) has already been taken`] });
+      }
+      const variable: Variable = {
+        key: String(body.key),
+        value: String(body.value),
+        variable_type: typeof body.variable_type === "string" ? body.variable_type : "env_var",
+        protected: bool(body.protected, false),
+        masked: bool(body.masked, false),
+        raw: bool(body.raw, false),
+        environment_scope: scopeOf,
+        description: typeof body.description === "string" ? body.description : null,
+      };
+      all.push(variable);
+      return new HttpAnswer(201, variable);
+    }
+    const sameKey = all.filter((v) => v.key === key);
+    const found = scope === undefined ? sameKey[0] : sameKey.find((v) => v.environment_scope === scope);
+    if (method === "GET") return found ? new HttpAnswer(200, found) : notFound("Variable");
+    if (method === "PUT") {
+      // Documented caveat: a filter on a scope that does not exist updates a same-named variable in another scope.
+      const target = found ?? sameKey[0];
+      if (!target) return notFound("Variable");
+      if (typeof body.value === "string") target.value = body.value;
+      if (typeof body.variable_type === "string") target.variable_type = body.variable_type;
+      if (body.protected !== undefined) target.protected = bool(body.protected, target.protected);
+      if (body.masked !== undefined) target.masked = bool(body.masked, target.masked);
+      if (body.raw !== undefined) target.raw = bool(body.raw, target.raw);
+      if (typeof body.environment_scope === "string") target.environment_scope = body.environment_scope;
+      if (typeof body.description === "string") target.description = body.description;
+      return new HttpAnswer(200, target);
+    }
+    if (method === "DELETE") {
+      if (!found) return notFound("Variable");
+      all.splice(all.indexOf(found), 1);
+      return new HttpAnswer(204, undefined);
+    }
+    return notFound("Route");
+  }
+
+  function runnerView(r: Runner) {
+    return {
+      id: r.id,
+      description: r.description,
+      paused: r.paused,
+      locked: r.locked,
+      run_untagged: r.run_untagged,
+      tag_list: r.tag_list,
+      access_level: r.access_level,
+      maximum_timeout: r.maximum_timeout,
+      runner_type: "group_type",
+      is_shared: false,
+      groups: [{ id: r.groupId }],
+    };
+  }
+
+  function applyRunner(r: Runner, body: Record<string, unknown>) {
+    if (typeof body.description === "string") r.description = body.description;
+    if (body.paused !== undefined) r.paused = bool(body.paused, r.paused);
+    if (body.locked !== undefined) r.locked = bool(body.locked, r.locked);
+    if (body.run_untagged !== undefined) r.run_untagged = bool(body.run_untagged, r.run_untagged);
+    if (Array.isArray(body.tag_list)) r.tag_list = body.tag_list.map(String);
+    if (typeof body.access_level === "string") r.access_level = body.access_level;
+    if (typeof body.maximum_timeout === "number") r.maximum_timeout = body.maximum_timeout;
+  }
+
+  function createRunner(body: Record<string, unknown>): HttpAnswer {
+    if (body.runner_type !== "group_type") return bad("runner_type does not have a valid value");
+    const g = group(String(body.group_id));
+    if (!g) return bad("group_id is invalid");
+    const r: Runner = {
+      id: nextId++,
+      groupId: g.id,
+      description: "",
+      paused: false,
+      locked: false,
+      run_untagged: true,
+      tag_list: [],
+      access_level: "not_protected",
+      maximum_timeout: null,
+    };
+    applyRunner(r, body);
+    state.runners.set(r.id, r);
+    const issued = `glrt-${r.id}-${Math.random().toString(36).slice(2, 14)}`;
+    state.runnerTokens.set(r.id, issued);
+    return new HttpAnswer(201, { id: r.id, token: issued, token_expires_at: null });
+  }
+
+  function runner(method: string, id: number, body: Record<string, unknown>): HttpAnswer {
+    const r = state.runners.get(id);
+    if (!r) return notFound("Runner");
+    if (method === "GET") return new HttpAnswer(200, runnerView(r));
+    if (method === "PUT") {
+      applyRunner(r, body);
+      return new HttpAnswer(200, runnerView(r));
+    }
+    if (method === "DELETE") {
+      state.runners.delete(id);
+      state.runnerTokens.delete(id);
+      return new HttpAnswer(204, undefined);
+    }
+    return notFound("Route");
+  }
+
+  function deployKeys(
+    method: string,
+    projectPath: string,
+    item: string | undefined,
+    body: Record<string, unknown>,
+    query: Record<string, string>,
+    route: string,
+  ): HttpAnswer {
+    const keys = state.deployKeys.get(projectPath) ?? [];
+    state.deployKeys.set(projectPath, keys);
+    if (item === undefined && method === "GET") return paginate(keys, query, route);
+    if (item === undefined && method === "POST") {
+      if (typeof body.title !== "string" || typeof body.key !== "string") return bad("title, key are missing");
+      if (keys.some((k) => k.key === body.key)) return bad({ "deploy_key.fingerprint": ["has already been taken"] });
+      const created: DeployKey = {
+        id: nextId++,
+        title: body.title,
+        key: body.key,
+        can_push: bool(body.can_push, false),
+      };
+      keys.push(created);
+      return new HttpAnswer(201, created);
+    }
+    const found = keys.find((k) => String(k.id) === item);
+    if (!found) return notFound("Deploy Key");
+    if (method === "GET") return new HttpAnswer(200, found);
+    if (method === "PUT") {
+      if (typeof body.title === "string") found.title = body.title;
+      if (body.can_push !== undefined) found.can_push = bool(body.can_push, found.can_push);
+      return new HttpAnswer(200, found);
+    }
+    if (method === "DELETE") {
+      keys.splice(keys.indexOf(found), 1);
+      return new HttpAnswer(204, undefined);
+    }
+    return notFound("Route");
+  }
+
+  async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const url = new URL(req.url ?? "/", baseUrl);
+    const method = req.method ?? "GET";
+    const segments = url.pathname
+      .replace(/^\/api\/v4\//, "")
+      .split("/")
+      .map(decodeURIComponent);
+    const route = segments.join("/");
+    const query = Object.fromEntries(url.searchParams.entries());
+    let body: Record<string, unknown> | undefined;
+    if (text !== "") {
+      try {
+        body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        body = undefined;
+      }
+    }
+    const authenticated = req.headers["private-token"] === token;
+    let answer: HttpAnswer;
+    const injected = failures.find(
+      ({ failure, left }) =>
+        left > 0 && (failure.method === undefined || failure.method === method) && matches(failure.route, route),
+    );
+    if (!authenticated) {
+      answer = new HttpAnswer(401, { message: "401 Unauthorized" });
+    } else if (injected) {
+      injected.left--;
+      const { status, headers, body: failureBody } = injected.failure;
+      answer = new HttpAnswer(status, failureBody ?? { message: `${status} injected` }, headers);
+    } else {
+      answer = handle(method, segments, query, body ?? {}, url.pathname);
+    }
+    requests.push({ method, route, query, body, authenticated, status: answer.status });
+    res.writeHead(answer.status, {
+      ...(answer.status === 204 ? {} : { "content-type": "application/json" }),
+      ...answer.headers,
+    });
+    res.end(answer.status === 204 ? undefined : JSON.stringify(answer.body));
+  }
+
+  const server: Server = createServer((req, res) => {
+    respond(req, res).catch((error: Error) => {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: `double failed: ${error.message}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: baseUrl,
+    token,
+    requests,
+    state,
+    addGroup(path) {
+      const id = nextId++;
+      state.groups.set(path, { id, path });
+      return id;
+    },
+    addProject(groupPath, name) {
+      if (!state.groups.has(groupPath)) throw new Error(`double: no group '${groupPath}'`);
+      const id = nextId++;
+      const path = `${groupPath}/${name}`;
+      state.projects.set(path, { id, path, group: groupPath });
+      return id;
+    },
+    addLabel(owner, name, color, description) {
+      const ownerKind = state.groups.has(owner) ? "group" : "project";
+      if (ownerKind === "project" && !state.projects.has(owner))
+        throw new Error(`double: no group or project '${owner}'`);
+      const id = nextId++;
+      state.labels.push({ id, name, color, description: description ?? null, owner, ownerKind });
+      return id;
+    },
+    inject(failure) {
+      failures.push({ failure, left: failure.times ?? Number.POSITIVE_INFINITY });
+    },
+    requestsTo(method, route) {
+      return requests.filter((r) => r.method === method && matches(route, r.route));
+    },
+    close() {
+      return new Promise((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      });
+    },
+  };
+}

@@ -1,0 +1,278 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ApiRunner, connectionFromEnv, gitlabApi, GitlabApi, isHttpError, RunnerAttributes } from "./api";
+import { CheckFailure, diffFields, goneError, isText, isUnknown, withAccess } from "./provider-support";
+
+/** Who may use the runner: any pipeline, or only pipelines on protected branches and tags. */
+export type RunnerAccessLevel = "not_protected" | "ref_protected";
+
+/** The inputs of a {@link UserRunner} as its provider sees them. */
+export interface UserRunnerInputs {
+  readonly groupPath: string;
+  readonly runnerType: "group_type";
+  readonly tagList: string[];
+  readonly runUntagged: boolean;
+  readonly locked: boolean;
+  readonly accessLevel: RunnerAccessLevel;
+  /** Seconds; absent for no runner-level limit. */
+  readonly maximumTimeout?: number;
+  readonly description: string;
+  readonly paused: boolean;
+  readonly rotation: string;
+}
+
+/** The state of a {@link UserRunner}. */
+export interface UserRunnerOutputs extends UserRunnerInputs {
+  /** The group's numeric ID. */
+  readonly groupId: number;
+  /** The runner's ID. */
+  readonly runnerId: number;
+  /** The runner authentication token (`glrt-…`), returned by GitLab only at creation. */
+  readonly token: string;
+  /** When the token expires, or null. */
+  readonly tokenExpiresAt: string | null;
+}
+
+/** The Terraform provider's floor for `maximum_timeout` (reference §2.2), which GitLab enforces too. */
+const MIN_TIMEOUT_SECONDS = 600;
+
+function needs(groupPath: string): string {
+  // POST /user/runners needs Owner of the target group (reference §2.2).
+  return `the Owner role in group '${groupPath}'`;
+}
+
+function identify(inputs: Pick<UserRunnerInputs, "groupPath" | "description">): string {
+  return `UserRunner '${inputs.description}' in '${inputs.groupPath}'`;
+}
+
+function attributes(inputs: UserRunnerInputs): RunnerAttributes {
+  return {
+    description: inputs.description,
+    paused: inputs.paused,
+    locked: inputs.locked,
+    runUntagged: inputs.runUntagged,
+    tagList: inputs.tagList,
+    accessLevel: inputs.accessLevel,
+    ...(inputs.maximumTimeout === undefined ? {} : { maximumTimeout: inputs.maximumTimeout }),
+  };
+}
+
+/** Check failures of runner inputs; unknown values pass until they are known. */
+export function checkUserRunner(news: Partial<UserRunnerInputs>): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  const known = (value: unknown) => !isUnknown(value);
+  if (known(news.groupPath) && (!isText(news.groupPath) || /^\/|\/$/.test(news.groupPath))) {
+    failures.push({ property: "groupPath", reason: "groupPath must be the group's full path, e.g. 'mson/infra'" });
+  }
+  if (known(news.runnerType) && news.runnerType !== "group_type") {
+    failures.push({
+      property: "runnerType",
+      reason: "runnerType must be 'group_type': this stack makes group runners",
+    });
+  }
+  const tags = news.tagList;
+  if (known(tags) && !(Array.isArray(tags) && tags.every((tag) => isText(tag) && !tag.includes(",")))) {
+    failures.push({ property: "tagList", reason: "tagList must be a list of non-empty tags without commas" });
+  }
+  if (Array.isArray(tags) && tags.length === 0 && news.runUntagged === false) {
+    failures.push({
+      property: "runUntagged",
+      reason: "a runner with no tags and runUntagged false can never pick up a job; add tags or set runUntagged",
+    });
+  }
+  for (const flag of ["runUntagged", "locked", "paused"] as const) {
+    if (known(news[flag]) && typeof news[flag] !== "boolean") {
+      failures.push({ property: flag, reason: `${flag} must be true or false` });
+    }
+  }
+  if (known(news.accessLevel) && news.accessLevel !== "not_protected" && news.accessLevel !== "ref_protected") {
+    failures.push({ property: "accessLevel", reason: "accessLevel must be 'not_protected' or 'ref_protected'" });
+  }
+  const timeout = news.maximumTimeout;
+  if (
+    timeout !== undefined &&
+    known(timeout) &&
+    !(typeof timeout === "number" && Number.isInteger(timeout) && timeout >= MIN_TIMEOUT_SECONDS)
+  ) {
+    failures.push({
+      property: "maximumTimeout",
+      reason: `maximumTimeout must be a whole number of seconds, at least ${MIN_TIMEOUT_SECONDS}; got ${timeout}`,
+    });
+  }
+  if (known(news.description) && typeof news.description !== "string") {
+    failures.push({ property: "description", reason: "description must be a string" });
+  }
+  if (known(news.rotation) && typeof news.rotation !== "string") {
+    failures.push({ property: "rotation", reason: "rotation must be a string; change it to rotate the token" });
+  }
+  return failures;
+}
+
+/** Creates the group runner with `POST /user/runners`; its token comes back only in this answer. */
+export async function createUserRunner(
+  api: GitlabApi,
+  inputs: UserRunnerInputs,
+): Promise<{ id: string; outs: UserRunnerOutputs }> {
+  return withAccess(identify(inputs), needs(inputs.groupPath), async () => {
+    const groupId = await api.groupId(inputs.groupPath);
+    const created = await api.createGroupRunner(groupId, attributes(inputs));
+    return {
+      id: String(created.id),
+      outs: { ...inputs, groupId, runnerId: created.id, token: created.token, tokenExpiresAt: created.tokenExpiresAt },
+    };
+  });
+}
+
+/** Reads the runner back (keeping the token, which GitLab never shows again); an empty ID means it is gone. */
+export async function readUserRunner(
+  api: GitlabApi,
+  id: string,
+  props: UserRunnerOutputs,
+): Promise<{ id: string; props: Partial<UserRunnerOutputs> }> {
+  return withAccess(identify(props), needs(props.groupPath), async () => {
+    const runner: ApiRunner | undefined = await api.showRunner(Number(id));
+    if (!runner) return { id: "", props: {} };
+    return {
+      id,
+      props: {
+        ...props,
+        description: runner.description,
+        paused: runner.paused,
+        locked: runner.locked,
+        runUntagged: runner.run_untagged,
+        tagList: runner.tag_list ?? [],
+        accessLevel: runner.access_level as RunnerAccessLevel,
+        ...(runner.maximum_timeout === null ? {} : { maximumTimeout: runner.maximum_timeout }),
+      },
+    };
+  });
+}
+
+/** Updates tags, flags, access level, timeout and description in place (`PUT /runners/:id`). */
+export async function updateUserRunner(
+  api: GitlabApi,
+  id: string,
+  olds: UserRunnerOutputs,
+  news: UserRunnerInputs,
+): Promise<{ outs: UserRunnerOutputs }> {
+  return withAccess(identify(news), needs(news.groupPath), async () => {
+    try {
+      await api.editRunner(Number(id), attributes(news));
+    } catch (error) {
+      throw isHttpError(error, 404) ? goneError(`${identify(olds)} (runner ${id})`) : error;
+    }
+    return { outs: { ...olds, ...news } };
+  });
+}
+
+/** Deletes the runner, which revokes its token; one already gone counts as deleted. */
+export async function deleteUserRunner(api: GitlabApi, id: string, props: UserRunnerOutputs): Promise<void> {
+  await withAccess(identify(props), needs(props.groupPath), () => api.deleteRunner(Number(id)));
+}
+
+/**
+ * The dynamic provider. Group, runner type and `rotation` replace the runner (a new runner, so a new token; the
+ * old one is deleted after, which revokes its token); everything else is `PUT /runners/:id`. The connection is read
+ * from the environment in each method.
+ */
+export const userRunnerProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: UserRunnerOutputs, news: UserRunnerInputs) {
+    return { inputs: news, failures: checkUserRunner(news) };
+  },
+  async diff(_id: string, olds: UserRunnerOutputs, news: UserRunnerInputs) {
+    return diffFields<UserRunnerInputs>(
+      olds,
+      news,
+      ["groupPath", "runnerType", "rotation"],
+      ["tagList", "runUntagged", "locked", "accessLevel", "maximumTimeout", "description", "paused"],
+    );
+  },
+  async create(inputs: UserRunnerInputs) {
+    return createUserRunner(gitlabApi(connectionFromEnv()), inputs);
+  },
+  async read(id: string, props: UserRunnerOutputs) {
+    return readUserRunner(gitlabApi(connectionFromEnv()), id, props);
+  },
+  async update(id: string, olds: UserRunnerOutputs, news: UserRunnerInputs) {
+    return updateUserRunner(gitlabApi(connectionFromEnv()), id, olds, news);
+  },
+  async delete(id: string, props: UserRunnerOutputs) {
+    await deleteUserRunner(gitlabApi(connectionFromEnv()), id, props);
+  },
+};
+
+/** Arguments of {@link UserRunner}. */
+export interface UserRunnerArgs {
+  /** Full path of the group the runner belongs to. */
+  readonly groupPath: pulumi.Input<string>;
+  /** Job tags the runner picks up. */
+  readonly tagList: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Also pick up jobs without tags.
+   * @default false
+   */
+  readonly runUntagged?: pulumi.Input<boolean>;
+  /**
+   * Lock the runner to its current projects (meaningful for project runners; kept for completeness).
+   * @default false
+   */
+  readonly locked?: pulumi.Input<boolean>;
+  /**
+   * `ref_protected` to run only jobs of protected branches and tags.
+   * @default "not_protected"
+   */
+  readonly accessLevel?: pulumi.Input<RunnerAccessLevel>;
+  /** Longest job in seconds (at least 600); no runner-level limit when absent. */
+  readonly maximumTimeout?: pulumi.Input<number>;
+  /** Shown in GitLab's runner list; say where the runner runs. */
+  readonly description: pulumi.Input<string>;
+  /**
+   * Create the runner paused.
+   * @default false
+   */
+  readonly paused?: pulumi.Input<boolean>;
+  /**
+   * Any string; changing it replaces the runner, which rotates its token.
+   * @default ""
+   */
+  readonly rotation?: pulumi.Input<string>;
+}
+
+/**
+ * A group runner record created with `POST /user/runners` (the authentication-token workflow). Its token is a
+ * secret output: `additionalSecretOutputs: ["token"]` is added to the caller's options. Type
+ * `pulumi-nodejs:dynamic/gitlab:UserRunner`.
+ */
+export class UserRunner extends pulumi.dynamic.Resource {
+  /** The runner's ID. */
+  declare readonly runnerId: pulumi.Output<number>;
+  /** The runner authentication token (`glrt-…`); secret. */
+  declare readonly token: pulumi.Output<string>;
+  /** When the token expires, or null. */
+  declare readonly tokenExpiresAt: pulumi.Output<string | null>;
+
+  constructor(name: string, args: UserRunnerArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      userRunnerProvider,
+      name,
+      {
+        groupPath: args.groupPath,
+        runnerType: "group_type",
+        tagList: args.tagList,
+        runUntagged: args.runUntagged ?? false,
+        locked: args.locked ?? false,
+        accessLevel: args.accessLevel ?? "not_protected",
+        maximumTimeout: args.maximumTimeout,
+        description: args.description,
+        paused: args.paused ?? false,
+        rotation: args.rotation ?? "",
+        groupId: undefined,
+        runnerId: undefined,
+        token: undefined,
+        tokenExpiresAt: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["token"] }),
+      "gitlab",
+      "UserRunner",
+    );
+  }
+}
