@@ -1,0 +1,451 @@
+import * as kubernetes from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import type { INamespace } from "kubernetes-models/v1/Namespace";
+import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
+import type { IService } from "kubernetes-models/v1/Service";
+import {
+  ContainerResources,
+  namespaceSpec,
+  requireDnsLabel,
+  resourceRequirements,
+  resources,
+} from "../kubernetes/platform/common";
+
+/** Arguments of {@link EveSkillFarm}. */
+export interface EveSkillFarmArgs {
+  /** The application's host name under the lab domain, e.g. `eve.lab.example.com`; ExternalDNS publishes it. */
+  readonly host: string;
+  /**
+   * Container image pinned by tag or digest (`registry/eve-skill-farm:1.4.2`, `registry/eve-skill-farm@sha256:…`);
+   * `latest` and untagged images are refused.
+   */
+  readonly image: string;
+  /**
+   * Pods. More than one needs a volume several nodes can mount (`volumeAccessMode: ReadWriteMany`) and gets a
+   * PodDisruptionBudget. @default 1
+   */
+  readonly replicas?: number;
+  /** IngressClass of the ingress controller (`lab` output `ingressClassName`). */
+  readonly ingressClassName: pulumi.Input<string>;
+  /** StorageClass of the data volume (`lab` output `storageClassName`). */
+  readonly storageClassName: pulumi.Input<string>;
+  /** ClusterSecretStore the credentials come from (`lab` output `clusterSecretStoreName`). */
+  readonly clusterSecretStoreName: pulumi.Input<string>;
+  /** ClusterIssuer of the TLS certificate (`lab` output `clusterIssuerName`). */
+  readonly clusterIssuerName: pulumi.Input<string>;
+  /** Namespace of the ingress controller: the only namespace the NetworkPolicy admits. */
+  readonly ingressNamespace: pulumi.Input<string>;
+  /** Labels of the ingress controller's pods: the only pods the NetworkPolicy admits. */
+  readonly ingressPodLabels: pulumi.Input<Record<string, string>>;
+  /** Secrets Manager prefix of the lab's secrets (`aws` output `labSecretsPrefix`), ending in `/`. */
+  readonly secretsPrefix: string;
+  /** Name of the application's secret under the prefix. @default "eve-skill-farm/credentials" */
+  readonly secretName?: string;
+  /** Namespace of the application. @default "eve-skill-farm" */
+  readonly namespace?: string;
+  /** Port the container listens on. @default 8080 */
+  readonly containerPort?: number;
+  /** Health endpoint for the probes and the smoke check. @default "/healthz" */
+  readonly healthPath?: string;
+  /** Size of the data volume. @default "1Gi" */
+  readonly storageSize?: string;
+  /** Access mode of the data volume. @default "ReadWriteOnce" */
+  readonly volumeAccessMode?: "ReadWriteOnce" | "ReadWriteMany";
+  /** Requests and limits of the container. @default 50m/128Mi requested, 500m/256Mi limit */
+  readonly resources?: ContainerResources;
+  /** Numeric user and group the container runs as (non-root). @default 10001 */
+  readonly runAsUser?: number;
+}
+
+/** An `ExternalSecret` (external-secrets.io/v1) that copies one Secrets Manager secret into a Kubernetes Secret. */
+export interface ExternalSecret {
+  readonly apiVersion: "external-secrets.io/v1";
+  readonly kind: "ExternalSecret";
+  readonly metadata: { readonly name: string; readonly namespace: string; readonly labels: Record<string, string> };
+  readonly spec: {
+    readonly refreshInterval: string;
+    readonly secretStoreRef: { readonly kind: "ClusterSecretStore"; readonly name: string };
+    readonly target: { readonly name: string; readonly creationPolicy: "Owner" };
+    readonly dataFrom: { readonly extract: { readonly key: string } }[];
+  };
+}
+
+/** Plain, validated inputs of {@link renderEveSkillFarm}. */
+export interface EveSkillFarmInput {
+  readonly namespace: string;
+  readonly host: string;
+  readonly image: string;
+  readonly replicas: number;
+  readonly containerPort: number;
+  readonly healthPath: string;
+  readonly storageSize: string;
+  readonly volumeAccessMode: "ReadWriteOnce" | "ReadWriteMany";
+  readonly resources: ContainerResources;
+  readonly runAsUser: number;
+  readonly ingressClassName: string;
+  readonly storageClassName: string;
+  readonly clusterSecretStoreName: string;
+  readonly clusterIssuerName: string;
+  readonly ingressNamespace: string;
+  readonly ingressPodLabels: Record<string, string>;
+  readonly secretKey: string;
+}
+
+/** Every object of the application. */
+export interface EveSkillFarmObjects {
+  readonly namespace: INamespace;
+  readonly persistentVolumeClaim: IPersistentVolumeClaim;
+  readonly externalSecret: ExternalSecret;
+  readonly deployment: IDeployment;
+  readonly service: IService;
+  readonly ingress: IIngress;
+  readonly networkPolicy: INetworkPolicy;
+  /** Present when replicas > 1. */
+  readonly podDisruptionBudget?: IPodDisruptionBudget;
+}
+
+const APP = "eve-skill-farm";
+/** Labels that select the application's pods. */
+export const APP_LABELS = { "app.kubernetes.io/name": APP } as const;
+const LABELS = { ...APP_LABELS, "app.kubernetes.io/part-of": "foundation", "app.kubernetes.io/managed-by": "pulumi" };
+const CREDENTIALS = `${APP}-credentials`;
+const DATA = `${APP}-data`;
+const TLS = `${APP}-tls`;
+
+/**
+ * Why `image` is not pinned, or null when it is: a digest (`@sha256:` and 64 hex digits) or a tag other than
+ * `latest` on the last path segment (a registry port such as `:5000` is not a tag).
+ */
+export function imagePinProblem(image: string): string | null {
+  const at = image.indexOf("@");
+  if (at >= 0) {
+    return /^sha256:[0-9a-f]{64}$/.test(image.slice(at + 1))
+      ? null
+      : `has a malformed digest; a digest is @sha256: followed by 64 lowercase hex digits`;
+  }
+  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+  const colon = lastSegment.indexOf(":");
+  if (colon < 0) return "has no tag or digest, so every pull may run different code";
+  const tag = lastSegment.slice(colon + 1);
+  if (tag === "latest") return "uses the tag 'latest', which moves with every push";
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return `has an invalid tag '${tag}'`;
+  return null;
+}
+
+/** The application's objects, as plain Kubernetes API values. */
+export function renderEveSkillFarm(input: EveSkillFarmInput): EveSkillFarmObjects {
+  const ns = input.namespace;
+  const meta = (name: string) => ({ name, namespace: ns, labels: { ...LABELS } });
+  const probe = { httpGet: { path: input.healthPath, port: "http" }, timeoutSeconds: 2 };
+  const objects: EveSkillFarmObjects = {
+    namespace: namespaceSpec(ns, "restricted"),
+    persistentVolumeClaim: {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: {
+        ...meta(DATA),
+        // Both storage backends bind a volume when the first pod uses it (WaitForFirstConsumer); the Deployment's
+        // rollout is the thing to wait for, not the claim.
+        annotations: { "pulumi.com/skipAwait": "true" },
+      },
+      spec: {
+        accessModes: [input.volumeAccessMode],
+        storageClassName: input.storageClassName,
+        resources: { requests: { storage: input.storageSize } },
+      },
+    },
+    externalSecret: {
+      apiVersion: "external-secrets.io/v1",
+      kind: "ExternalSecret",
+      metadata: meta(CREDENTIALS),
+      spec: {
+        refreshInterval: "1h",
+        secretStoreRef: { kind: "ClusterSecretStore", name: input.clusterSecretStoreName },
+        target: { name: CREDENTIALS, creationPolicy: "Owner" },
+        // Every JSON property of the secret becomes one key (and one file in the pod).
+        dataFrom: [{ extract: { key: input.secretKey } }],
+      },
+    },
+    deployment: {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: meta(APP),
+      spec: {
+        replicas: input.replicas,
+        // One pod holds a ReadWriteOnce volume: the old pod must let go before the new one can attach it.
+        strategy:
+          input.volumeAccessMode === "ReadWriteOnce"
+            ? { type: "Recreate" }
+            : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } },
+        selector: { matchLabels: { ...APP_LABELS } },
+        template: {
+          metadata: { labels: { ...LABELS } },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: input.runAsUser,
+              runAsGroup: input.runAsUser,
+              fsGroup: input.runAsUser,
+              fsGroupChangePolicy: "OnRootMismatch",
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            containers: [
+              {
+                name: APP,
+                image: input.image,
+                ports: [{ name: "http", containerPort: input.containerPort, protocol: "TCP" }],
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  privileged: false,
+                  capabilities: { drop: ["ALL"] },
+                  seccompProfile: { type: "RuntimeDefault" },
+                },
+                resources: resourceRequirements(input.resources),
+                readinessProbe: { ...probe, periodSeconds: 10, failureThreshold: 3 },
+                livenessProbe: { ...probe, initialDelaySeconds: 15, periodSeconds: 20, failureThreshold: 3 },
+                volumeMounts: [
+                  { name: "data", mountPath: "/data" },
+                  { name: "tmp", mountPath: "/tmp" },
+                  { name: "credentials", mountPath: `/var/run/secrets/${APP}`, readOnly: true },
+                ],
+              },
+            ],
+            volumes: [
+              { name: "data", persistentVolumeClaim: { claimName: DATA } },
+              // The root file system is read-only; /tmp is the one scratch space, bounded.
+              { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+              { name: "credentials", secret: { secretName: CREDENTIALS, defaultMode: 0o440 } },
+            ],
+          },
+        },
+      },
+    },
+    service: {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: meta(APP),
+      spec: {
+        type: "ClusterIP",
+        selector: { ...APP_LABELS },
+        ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+      },
+    },
+    ingress: {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: {
+        ...meta(APP),
+        annotations: {
+          "cert-manager.io/cluster-issuer": input.clusterIssuerName,
+          "external-dns.alpha.kubernetes.io/hostname": input.host,
+          // HTTPS only: the router listens on Traefik's TLS entry point and nowhere else.
+          "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+          "traefik.ingress.kubernetes.io/router.tls": "true",
+        },
+      },
+      spec: {
+        ingressClassName: input.ingressClassName,
+        tls: [{ hosts: [input.host], secretName: TLS }],
+        rules: [
+          {
+            host: input.host,
+            http: {
+              paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: APP, port: { name: "http" } } } }],
+            },
+          },
+        ],
+      },
+    },
+    networkPolicy: {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: meta(`${APP}-ingress-only`),
+      spec: {
+        podSelector: { matchLabels: { ...APP_LABELS } },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            // One peer with both selectors: pods with these labels in that namespace, not either on its own.
+            from: [
+              {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": input.ingressNamespace } },
+                podSelector: { matchLabels: { ...input.ingressPodLabels } },
+              },
+            ],
+            ports: [{ port: input.containerPort, protocol: "TCP" }],
+          },
+        ],
+      },
+    },
+  };
+  if (input.replicas <= 1) return objects;
+  return {
+    ...objects,
+    podDisruptionBudget: {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: meta(APP),
+      spec: { maxUnavailable: 1, selector: { matchLabels: { ...APP_LABELS } } },
+    },
+  };
+}
+
+/**
+ * A rendered value handed to a resource of @pulumi/kubernetes. kubernetes-models and @pulumi/kubernetes type the
+ * same API differently (quantities as `string | number` or `string`, fields optional in one and required in the
+ * other), so the value is passed on as the SDK's input type; the tests validate it against the API schema.
+ */
+function apiValue<T>(value: pulumi.Output<unknown> | undefined): pulumi.Output<T> {
+  return value as pulumi.Output<T>;
+}
+
+/**
+ * eve-skill-farm, the first workload and the Foundation exit proof: it needs every platform service at once
+ * (ingress and a MetalLB address, a certificate from cert-manager, a DNS name from ExternalDNS, a volume from the
+ * default StorageClass, credentials from External Secrets), in a `restricted` namespace that admits traffic only
+ * from the ingress controller.
+ */
+export class EveSkillFarm extends pulumi.ComponentResource {
+  /** The application's namespace. */
+  readonly namespace: pulumi.Output<string>;
+  /** The public HTTPS URL of the health endpoint: what the smoke check requests. */
+  readonly healthUrl: pulumi.Output<string>;
+  /** The public HTTPS URL of the application. */
+  readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: EveSkillFarmArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("foundation:apps:EveSkillFarm", name, {}, opts);
+    const fail = (message: string): never => {
+      throw new Error(`EveSkillFarm '${name}': ${message}`);
+    };
+    const namespaceName = args.namespace ?? APP;
+    const replicas = args.replicas ?? 1;
+    const containerPort = args.containerPort ?? 8080;
+    const healthPath = args.healthPath ?? "/healthz";
+    const storageSize = args.storageSize ?? "1Gi";
+    const volumeAccessMode = args.volumeAccessMode ?? "ReadWriteOnce";
+    const secretName = args.secretName ?? `${APP}/credentials`;
+    requireDnsLabel("EveSkillFarm", name, "namespace", namespaceName);
+    const pinProblem = imagePinProblem(args.image);
+    if (pinProblem !== null) {
+      fail(
+        `image '${args.image}' ${pinProblem}; pin a version tag or a digest, e.g. registry.example.com/${APP}:1.4.2`,
+      );
+    }
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(args.host)) {
+      fail(`host '${args.host}' must be a lowercase DNS name such as eve.lab.example.com`);
+    }
+    if (!Number.isInteger(replicas) || replicas < 1)
+      fail(`replicas must be a whole number of at least 1, got ${replicas}`);
+    if (replicas > 1 && volumeAccessMode === "ReadWriteOnce") {
+      fail(
+        `replicas ${replicas} needs volumeAccessMode ReadWriteMany: a ReadWriteOnce volume attaches to one node, so a second pod elsewhere would never start`,
+      );
+    }
+    if (!Number.isInteger(containerPort) || containerPort < 1024 || containerPort > 65535) {
+      fail(`containerPort ${containerPort} must be 1024-65535: a non-root process cannot bind lower ports`);
+    }
+    if (!healthPath.startsWith("/")) fail(`healthPath '${healthPath}' must start with /`);
+    if (!/^[0-9]+(Mi|Gi|Ti)$/.test(storageSize)) fail(`storageSize '${storageSize}' must be a quantity such as 1Gi`);
+    if (!/^[A-Za-z0-9/_+=.@-]+\/$/.test(args.secretsPrefix)) {
+      fail(`secretsPrefix '${args.secretsPrefix}' must be a Secrets Manager path ending in '/', e.g. lab/`);
+    }
+    const runAsUser = args.runAsUser ?? 10001;
+    if (!Number.isInteger(runAsUser) || runAsUser < 1) fail(`runAsUser must be a non-zero user id, got ${runAsUser}`);
+
+    const rendered = pulumi
+      .all([
+        args.ingressClassName,
+        args.storageClassName,
+        args.clusterSecretStoreName,
+        args.clusterIssuerName,
+        args.ingressNamespace,
+        args.ingressPodLabels,
+      ])
+      .apply(([ingressClassName, storageClassName, store, issuer, ingressNamespace, ingressPodLabels]) =>
+        renderEveSkillFarm({
+          namespace: namespaceName,
+          host: args.host,
+          image: args.image,
+          replicas,
+          containerPort,
+          healthPath,
+          storageSize,
+          volumeAccessMode,
+          resources: args.resources ?? resources("50m", "128Mi", "500m", "256Mi"),
+          runAsUser,
+          ingressClassName,
+          storageClassName,
+          clusterSecretStoreName: store,
+          clusterIssuerName: issuer,
+          ingressNamespace,
+          ingressPodLabels,
+          secretKey: `${args.secretsPrefix}${secretName}`,
+        }),
+      );
+
+    const inNamespace = { parent: this };
+    const namespace = new kubernetes.core.v1.Namespace(
+      `${name}-namespace`,
+      { metadata: rendered.namespace.metadata },
+      inNamespace,
+    );
+    const after = (...deps: pulumi.Resource[]) => ({ parent: this, dependsOn: [namespace, ...deps] });
+    const claim = new kubernetes.core.v1.PersistentVolumeClaim(
+      `${name}-data`,
+      { metadata: rendered.persistentVolumeClaim.metadata, spec: apiValue(rendered.persistentVolumeClaim.spec) },
+      after(),
+    );
+    const externalSecret = new kubernetes.apiextensions.CustomResource(
+      `${name}-credentials`,
+      {
+        apiVersion: "external-secrets.io/v1",
+        kind: "ExternalSecret",
+        metadata: rendered.externalSecret.metadata,
+        spec: rendered.externalSecret.spec,
+      },
+      after(),
+    );
+    // The pods mount the claim and the Secret External Secrets makes; starting them earlier only delays the rollout.
+    new kubernetes.apps.v1.Deployment(
+      `${name}-deployment`,
+      { metadata: rendered.deployment.metadata, spec: apiValue(rendered.deployment.spec) },
+      after(claim, externalSecret),
+    );
+    const service = new kubernetes.core.v1.Service(
+      `${name}-service`,
+      { metadata: rendered.service.metadata, spec: rendered.service.spec },
+      after(),
+    );
+    new kubernetes.networking.v1.Ingress(
+      `${name}-ingress`,
+      { metadata: rendered.ingress.metadata, spec: rendered.ingress.spec },
+      after(service),
+    );
+    new kubernetes.networking.v1.NetworkPolicy(
+      `${name}-network-policy`,
+      { metadata: rendered.networkPolicy.metadata, spec: apiValue(rendered.networkPolicy.spec) },
+      after(),
+    );
+    if (replicas > 1) {
+      const pdb = rendered.apply((objects) => objects.podDisruptionBudget as IPodDisruptionBudget);
+      new kubernetes.policy.v1.PodDisruptionBudget(
+        `${name}-disruption-budget`,
+        { metadata: pdb.metadata, spec: pdb.spec },
+        after(),
+      );
+    }
+
+    this.namespace = namespace.metadata.name;
+    this.url = pulumi.output(`https://${args.host}/`);
+    this.healthUrl = pulumi.output(`https://${args.host}${healthPath}`);
+    this.registerOutputs({ namespace: this.namespace, url: this.url, healthUrl: this.healthUrl });
+  }
+}
