@@ -1,0 +1,284 @@
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { record } from "../../tools/plan/testing";
+import { Secret } from "../../tools/plan/values";
+import { QEMU_GUEST_AGENT_EXTENSION, schematicId } from "../talos/image-factory";
+import { DEFAULT_TALOS_VERSION, renderMachineConfig } from "../talos/machine-config";
+import type { TalosSecretsBundle } from "../talos/secrets";
+import {
+  machineConfigSnippetName,
+  TalosCluster,
+  TalosClusterArgs,
+  talosImageFileName,
+  talosImageUrl,
+} from "./talos-cluster";
+
+const VM = "proxmoxve:index/vmLegacy:VmLegacy";
+const SNIPPET = "proxmoxve:index/fileLegacy:FileLegacy";
+const IMAGE = "proxmoxve:download/file:File";
+const SCHEMATIC = schematicId([QEMU_GUEST_AGENT_EXTENSION]);
+
+const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+const pair = (name: string, keyLabel = "EC PRIVATE KEY") => ({
+  certPem: pem("CERTIFICATE", `${name}-certificate`),
+  keyPem: pem(keyLabel, `${name}-key`),
+});
+const BUNDLE: TalosSecretsBundle = {
+  clusterId: "0raF93qnkMvF-FZNuvyGozXNdLiT2FOWSlyBaW4PR-w=",
+  clusterSecret: "pofHbABZq7VXuObsdLdy/bHmz6hlMHZ3p8+6WKrv1ic=",
+  bootstrapToken: "inn7ol.u4ehnti8qyls9ymo",
+  machineToken: "d8cwfa.eyvpi0xwxyarbfid",
+  secretboxEncryptionSecret: "45yd2Ke+sytiICojDf8aibTfgt99nzJmO53cjDqrCto=",
+  osCa: pair("os", "PRIVATE KEY"),
+  kubernetesCa: pair("kubernetes"),
+  etcdCa: pair("etcd"),
+  aggregatorCa: pair("aggregator"),
+  serviceAccountKeyPem: pem("RSA PRIVATE KEY", "service-account"),
+};
+
+const ARGS: TalosClusterArgs = {
+  clusterName: "lab",
+  vip: "192.168.10.10",
+  controlPlanes: [
+    { hostname: "talos-cp-1", proxmoxNode: "pve1", vmId: 9201, address: "192.168.10.11/24" },
+    { hostname: "talos-cp-2", proxmoxNode: "pve2", vmId: 9202, address: "192.168.10.12/24" },
+    { hostname: "talos-cp-3", proxmoxNode: "pve1", vmId: 9203, address: "192.168.10.13/24" },
+  ],
+  workers: [
+    { hostname: "talos-w-1", proxmoxNode: "pve1", vmId: 9211, address: "192.168.10.21/24" },
+    { hostname: "talos-w-2", proxmoxNode: "pve2", vmId: 9212, address: "192.168.10.22/24" },
+  ],
+  gateway: "192.168.10.1",
+  nameservers: ["192.168.10.1"],
+  timeServers: ["192.168.10.1"],
+  secrets: {
+    bundle: pulumi.secret(BUNDLE),
+    osCaCertPem: pulumi.secret(BUNDLE.osCa.certPem),
+    osCaKeyPem: pulumi.secret(BUNDLE.osCa.keyPem),
+    kubernetesCaCertPem: pulumi.secret(BUNDLE.kubernetesCa.certPem),
+    kubernetesCaKeyPem: pulumi.secret(BUNDLE.kubernetesCa.keyPem),
+  },
+  datastoreId: "local-lvm",
+  imageDatastoreId: "local",
+  snippetsDatastoreId: "local",
+  bridge: "vmbr0",
+};
+
+function recordCluster(overrides: Partial<TalosClusterArgs> = {}) {
+  return record(() => {
+    const cluster = new TalosCluster(
+      "lab",
+      { ...ARGS, ...overrides },
+      { providers: { proxmoxve: new proxmoxve.Provider("pve", {}), tls: new tls.Provider("tls", {}) } },
+    );
+    return { kubeconfig: cluster.kubeconfig, talosconfig: cluster.talosconfig, endpoint: cluster.endpoint };
+  });
+}
+
+const expectedConfig = (hostname: string, role: "controlplane" | "worker", address: string) =>
+  renderMachineConfig({
+    cluster: {
+      clusterName: "lab",
+      talosVersion: DEFAULT_TALOS_VERSION,
+      vip: "192.168.10.10",
+      schematicId: SCHEMATIC,
+      timeServers: ["192.168.10.1"],
+    },
+    node: { hostname, role, address, gateway: "192.168.10.1", nameservers: ["192.168.10.1"] },
+    secrets: BUNDLE,
+  });
+
+describe("TalosCluster", () => {
+  it("downloads the image once per Proxmox node and uploads one snippet per Talos node", async () => {
+    const rec = await recordCluster();
+    expect(
+      rec
+        .ofType(IMAGE)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["lab-image-pve1", "lab-image-pve2"]);
+    for (const node of ["pve1", "pve2"]) {
+      expect(rec.inputsOf(`lab-image-${node}`, IMAGE)).toEqual({
+        nodeName: node,
+        datastoreId: "local",
+        contentType: "iso",
+        url: `https://factory.talos.dev/image/${SCHEMATIC}/${DEFAULT_TALOS_VERSION}/nocloud-amd64.raw.gz`,
+        fileName: `talos-${DEFAULT_TALOS_VERSION}-ce4c980550dd-nocloud-amd64.img`,
+        decompressionAlgorithm: "gz",
+        overwrite: false,
+      });
+    }
+    expect(
+      rec
+        .ofType(SNIPPET)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([
+      "lab-talos-cp-1-config",
+      "lab-talos-cp-2-config",
+      "lab-talos-cp-3-config",
+      "lab-talos-w-1-config",
+      "lab-talos-w-2-config",
+    ]);
+    expect(
+      rec
+        .ofType(VM)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["lab-talos-cp-1", "lab-talos-cp-2", "lab-talos-cp-3", "lab-talos-w-1", "lab-talos-w-2"]);
+  });
+
+  it("delivers each node's own machine config as secret user-data on its Proxmox node", async () => {
+    const rec = await recordCluster();
+    const table = [
+      ["talos-cp-2", "controlplane", "192.168.10.12/24", "pve2"],
+      ["talos-w-1", "worker", "192.168.10.21/24", "pve1"],
+    ] as const;
+    for (const [hostname, role, address, proxmoxNode] of table) {
+      const config = expectedConfig(hostname, role, address);
+      expect(rec.isSecretInput(`lab-${hostname}-config`, "sourceRaw")).toBe(true);
+      expect(rec.inputsOf(`lab-${hostname}-config`)).toEqual({
+        nodeName: proxmoxNode,
+        datastoreId: "local",
+        contentType: "snippets",
+        sourceRaw: { data: config, fileName: machineConfigSnippetName(hostname, config) },
+      });
+      expect(rec.inputsOf(`lab-${hostname}`, VM).initialization).toEqual({
+        datastoreId: "local-lvm",
+        type: "nocloud",
+        ipConfigs: [{ ipv4: { address, gateway: "192.168.10.1" } }],
+        dns: { servers: ["192.168.10.1"] },
+        userDataFileId: `local:snippets/${machineConfigSnippetName(hostname, config)}`,
+      });
+    }
+  });
+
+  it("shapes the VMs as Talos needs them on Proxmox", async () => {
+    const rec = await recordCluster({ workerCores: 6, workerMemoryMiB: 16384, workerDiskGiB: 100 });
+    const table = [
+      ["lab-talos-cp-1", "pve1", 9201, "controlplane", 2, 4096, 32],
+      ["lab-talos-w-2", "pve2", 9212, "worker", 6, 16384, 100],
+    ] as const;
+    for (const [name, proxmoxNode, vmId, role, cores, memory, disk] of table) {
+      const vm = rec.inputsOf(name, VM);
+      expect(vm).toMatchObject({
+        nodeName: proxmoxNode,
+        vmId,
+        tags: ["foundation", "talos", role],
+        bios: "ovmf",
+        machine: "q35",
+        efiDisk: { datastoreId: "local-lvm", fileFormat: "raw", type: "4m", preEnrolledKeys: false },
+        scsiHardware: "virtio-scsi-pci",
+        cpu: { cores, sockets: 1, type: "host" },
+        memory: { dedicated: memory, floating: 0 },
+        agent: { enabled: true, trim: true, type: "virtio" },
+        operatingSystem: { type: "l26" },
+        networkDevices: [{ bridge: "vmbr0", model: "virtio" }],
+        stopOnDestroy: true,
+      });
+      expect(vm.disks).toEqual([
+        {
+          interface: "scsi0",
+          datastoreId: "local-lvm",
+          fileId: `local:iso/${talosImageFileName(SCHEMATIC, DEFAULT_TALOS_VERSION)}`,
+          fileFormat: "raw",
+          size: disk,
+          discard: "on",
+          ssd: true,
+        },
+      ]);
+    }
+  });
+
+  it("replaces a node whose config changes, protects control planes, and keeps disks across image changes", async () => {
+    const rec = await recordCluster();
+    for (const [name, protect] of [
+      ["lab-talos-cp-1", true],
+      ["lab-talos-cp-3", true],
+      ["lab-talos-w-1", false],
+    ] as const) {
+      expect(rec.named(name, VM)).toMatchObject({
+        replaceOnChanges: ["initialization.userDataFileId"],
+        deleteBeforeReplace: true,
+        ignoreChanges: ["disks[0].fileId"],
+        protect,
+      });
+    }
+    expect(machineConfigSnippetName("n", "a")).not.toBe(machineConfigSnippetName("n", "b"));
+    expect(machineConfigSnippetName("talos-cp-1", "a")).toMatch(/^talos-talos-cp-1-[0-9a-f]{12}\.yaml$/);
+  });
+
+  it("bootstraps after the control planes, gates on the API, and builds the provider after the gate", async () => {
+    const rec = await recordCluster();
+    const bootstrap = rec.named("lab-bootstrap", "pulumi-nodejs:dynamic/talos:Bootstrap");
+    const gate = rec.named("lab-api-ready", "pulumi-nodejs:dynamic/talos:KubernetesApiReady");
+    const provider = rec.named("lab-kubernetes", "pulumi:providers:kubernetes");
+    const urn = (name: string) => rec.named(name, VM).urn;
+    expect(bootstrap.dependencies).toEqual(
+      expect.arrayContaining([urn("lab-talos-cp-1"), urn("lab-talos-cp-2"), urn("lab-talos-cp-3")]),
+    );
+    expect(bootstrap.dependencies).not.toContain(urn("lab-talos-w-1"));
+    expect(rec.inputsOf("lab-bootstrap")).toMatchObject({ node: "192.168.10.11", port: 50000 });
+    expect(rec.isSecretInput("lab-bootstrap", "clientKeyPem")).toBe(true);
+    expect(rec.isSecretInput("lab-bootstrap", "triggers")).toBe(true);
+    expect(gate.dependencies).toContain(bootstrap.urn);
+    expect(rec.inputsOf("lab-api-ready")).toMatchObject({ host: "192.168.10.10", port: 6443 });
+    expect(provider.dependencies).toContain(gate.urn);
+    expect(rec.isSecretInput("lab-kubernetes", "kubeconfig")).toBe(true);
+  });
+
+  it("exports the kubeconfig and talosconfig as secrets", async () => {
+    const rec = await recordCluster();
+    expect(rec.outputs.kubeconfig).toBeInstanceOf(Secret);
+    expect(rec.outputs.talosconfig).toBeInstanceOf(Secret);
+    const kubeconfig = (rec.outputs.kubeconfig as Secret).value as string;
+    expect(kubeconfig).toContain("server: https://192.168.10.10:6443");
+    const talosconfig = (rec.outputs.talosconfig as Secret).value as string;
+    expect(talosconfig).toContain("- 192.168.10.11\n      - 192.168.10.12\n      - 192.168.10.13\n");
+    expect(rec.outputs.endpoint).toBe("https://192.168.10.10:6443");
+  });
+
+  it("checks the image checksum when one is given", async () => {
+    const rec = await recordCluster({ imageSha256: "b".repeat(64) });
+    expect(rec.inputsOf("lab-image-pve1", IMAGE)).toMatchObject({
+      checksum: "b".repeat(64),
+      checksumAlgorithm: "sha256",
+    });
+  });
+
+  it("names the image by version and schematic", () => {
+    expect(talosImageUrl("abc", "v1.13.9")).toBe("https://factory.talos.dev/image/abc/v1.13.9/nocloud-amd64.raw.gz");
+    expect(talosImageFileName(SCHEMATIC, "v1.11.6")).toBe("talos-v1.11.6-ce4c980550dd-nocloud-amd64.img");
+  });
+
+  it("refuses an even control plane count, undersized VMs, clashing addresses and a stray VIP", async () => {
+    await expect(
+      recordCluster({
+        vip: "192.168.20.10",
+        controlPlanes: [
+          { hostname: "talos-cp-1", proxmoxNode: "pve1", vmId: 9201, address: "192.168.10.11/24" },
+          { hostname: "talos-cp-2", proxmoxNode: "pve2", vmId: 9201, address: "192.168.10.11/24" },
+        ],
+        workers: [],
+        controlPlaneMemoryMiB: 1024,
+        cpuType: "host",
+      }),
+    ).rejects.toThrow(
+      "TalosCluster 'lab': controlPlanes lists 2 node(s); list an odd number, at least 3, so etcd keeps quorum with " +
+        "one node down; controlPlanes[0].address '192.168.10.11/24' is not in the subnet of vip '192.168.20.10'; the " +
+        "VIP moves between control planes on one L2 segment, so put them in one subnet; controlPlanes[1].address " +
+        "'192.168.10.11/24' is not in the subnet of vip '192.168.20.10'; the VIP moves between control planes on one " +
+        "L2 segment, so put them in one subnet; vmId '9201' is used by more than one node; give every node its own; " +
+        "address '192.168.10.11' is used by more than one node; give every node its own; controlPlaneMemoryMiB 1024 " +
+        "is below Talos's minimum of 2048; raise it",
+    );
+  });
+
+  it("refuses a VIP that is a node address and an unsupported Talos version", async () => {
+    await expect(recordCluster({ vip: "192.168.10.21", talosVersion: "v1.12.0" })).rejects.toThrow(
+      "TalosCluster 'lab': talosVersion 'v1.12.0' is not supported; use a release of v1.11 or v1.13 written vX.Y.Z, " +
+        "e.g. v1.13.9; vip '192.168.10.21' is also a node address; the VIP must be an unused address",
+    );
+  });
+});

@@ -1,0 +1,523 @@
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import * as kubernetes from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { isIPv4 } from "node:net";
+import { Bootstrap } from "../talos/bootstrap";
+import { TalosAdminCredentials } from "../talos/credentials";
+import { KubernetesApiReady } from "../talos/health";
+import { QEMU_GUEST_AGENT_EXTENSION, schematicId } from "../talos/image-factory";
+import {
+  DEFAULT_TALOS_VERSION,
+  KUBERNETES_API_PORT,
+  renderMachineConfig,
+  TalosClusterSettings,
+  TalosCni,
+  TalosNodeSettings,
+  talosLine,
+  TalosRole,
+} from "../talos/machine-config";
+import type { TalosSecretsBundle } from "../talos/secrets";
+
+/** One Talos node: where its VM runs and how it is addressed. */
+export interface TalosNodeSpec {
+  /** Host name (a lowercase DNS label); also the VM's name. */
+  readonly hostname: string;
+  /** The Proxmox node the VM runs on. */
+  readonly proxmoxNode: string;
+  /** Fixed Proxmox VM id, so a replacement keeps the id. */
+  readonly vmId: number;
+  /** Static IPv4 address with prefix length, e.g. `192.168.10.11/24`. */
+  readonly address: string;
+}
+
+/** The cluster's secrets, as {@link TalosSecrets} exposes them (the component itself satisfies this). */
+export interface TalosClusterSecrets {
+  /** The whole bundle, for the machine-config renderer (secret). */
+  readonly bundle: pulumi.Input<TalosSecretsBundle>;
+  /** OS CA certificate PEM. */
+  readonly osCaCertPem: pulumi.Input<string>;
+  /** OS CA private key PEM (signs the talosconfig certificate). */
+  readonly osCaKeyPem: pulumi.Input<string>;
+  /** Kubernetes CA certificate PEM. */
+  readonly kubernetesCaCertPem: pulumi.Input<string>;
+  /** Kubernetes CA private key PEM (signs the admin kubeconfig certificate). */
+  readonly kubernetesCaKeyPem: pulumi.Input<string>;
+}
+
+/** CPU types that satisfy Talos's x86-64-v2 requirement (the bpg default `qemu64` does not). */
+export type TalosCpuType = "host" | "x86-64-v2-AES";
+
+/** Arguments of {@link TalosCluster}. */
+export interface TalosClusterArgs {
+  /** Cluster name (a lowercase DNS label): `cluster.clusterName`, the kubeconfig's cluster and context names. */
+  readonly clusterName: string;
+  /**
+   * Talos version `vX.Y.Z` on a supported line (components/talos/machine-config.ts `TALOS_LINES`).
+   * @default DEFAULT_TALOS_VERSION
+   */
+  readonly talosVersion?: string;
+  /**
+   * Kubernetes version `X.Y.Z`.
+   * @default the Talos line's default
+   */
+  readonly kubernetesVersion?: string;
+  /** The control-plane VIP (IPv4, unused, in the control planes' subnet): the API endpoint `https://<vip>:6443`. */
+  readonly vip: string;
+  /** The control planes: an odd number, at least three, so etcd keeps quorum when one is down. */
+  readonly controlPlanes: readonly TalosNodeSpec[];
+  /**
+   * The workers.
+   * @default []
+   */
+  readonly workers?: readonly TalosNodeSpec[];
+  /** Default gateway (IPv4) of every node. */
+  readonly gateway: string;
+  /** DNS servers (IPv4) of every node. */
+  readonly nameservers: readonly string[];
+  /**
+   * NTP servers. Bootstrap waits for time sync, so a lab without internet access must name a local one.
+   * @default Talos's built-in time.cloudflare.com
+   */
+  readonly timeServers?: readonly string[];
+  /**
+   * Pod CIDRs.
+   * @default ["10.244.0.0/16"]
+   */
+  readonly podSubnets?: readonly string[];
+  /**
+   * Service CIDRs.
+   * @default ["10.96.0.0/12"]
+   */
+  readonly serviceSubnets?: readonly string[];
+  /**
+   * The CNI Talos installs at bootstrap.
+   * @default "flannel"
+   */
+  readonly cni?: TalosCni;
+  /** The secrets bundle and CAs (pass the {@link TalosSecrets} component). */
+  readonly secrets: TalosClusterSecrets;
+  /** Datastore of the VMs' disks, EFI disks and cloud-init drives (e.g. `local-lvm`). */
+  readonly datastoreId: string;
+  /** Datastore with the `iso` content type on every Proxmox node, for the Talos disk image (e.g. `local`). */
+  readonly imageDatastoreId: string;
+  /** Datastore with the `snippets` content type on every Proxmox node, for the machine configs (e.g. `local`). */
+  readonly snippetsDatastoreId: string;
+  /** Bridge of the nodes' NIC. */
+  readonly bridge: string;
+  /** VLAN tag of the NIC; unset for an untagged port. */
+  readonly vlanId?: number;
+  /**
+   * CPU type. `host` is what Talos's Proxmox guide recommends (it blocks live migration); `x86-64-v2-AES` also
+   * satisfies Talos and migrates between unlike hosts.
+   * @default "host"
+   */
+  readonly cpuType?: TalosCpuType;
+  /**
+   * Cores of each control plane (Talos's minimum is 2).
+   * @default 2
+   */
+  readonly controlPlaneCores?: number;
+  /**
+   * Memory of each control plane, MiB (Talos's minimum is 2048; 4096 recommended).
+   * @default 4096
+   */
+  readonly controlPlaneMemoryMiB?: number;
+  /**
+   * System disk of each control plane, GiB (Talos's minimum is 10).
+   * @default 32
+   */
+  readonly controlPlaneDiskGiB?: number;
+  /**
+   * Cores of each worker.
+   * @default 4
+   */
+  readonly workerCores?: number;
+  /**
+   * Memory of each worker, MiB (Talos's minimum is 1024).
+   * @default 8192
+   */
+  readonly workerMemoryMiB?: number;
+  /**
+   * System disk of each worker, GiB (Talos's minimum is 10).
+   * @default 64
+   */
+  readonly workerDiskGiB?: number;
+  /**
+   * SHA-256 of the compressed disk image, checked by Proxmox after the download. The Image Factory builds images on
+   * demand and publishes no checksum, so unset means "trust the TLS download"; set it once you have recorded the
+   * digest of a known-good download.
+   */
+  readonly imageSha256?: string;
+}
+
+/** The Image Factory's download endpoint. */
+const IMAGE_FACTORY_URL = "https://factory.talos.dev/image";
+
+/**
+ * The nocloud disk image of a schematic and version: the `.raw.gz` form, because Proxmox's download can only
+ * decompress gz, lzo, zst and bz2, not xz (shared/reference/talos-proxmox-kubernetes.md §3.1).
+ */
+export function talosImageUrl(schematic: string, talosVersion: string): string {
+  return `${IMAGE_FACTORY_URL}/${schematic}/${talosVersion}/nocloud-amd64.raw.gz`;
+}
+
+/**
+ * The image's file name on the datastore. `.img`, because Proxmox before 8.4 refuses `.raw` in `iso` storage
+ * (reference §3.1); version and schematic in the name, so a new image is a new file beside the old one.
+ */
+export function talosImageFileName(schematic: string, talosVersion: string): string {
+  return `talos-${talosVersion}-${schematic.slice(0, 12)}-nocloud-amd64.img`;
+}
+
+/**
+ * The machine-config snippet's file name. The content's hash is part of it: a changed config is a new snippet,
+ * and so a new `userDataFileId` on the VM, which replaces the VM (Talos reads nocloud user-data on first boot
+ * only, reference §3.2; an in-place change would silently do nothing).
+ */
+export function machineConfigSnippetName(hostname: string, machineConfig: string): string {
+  return `talos-${hostname}-${createHash("sha256").update(machineConfig).digest("hex").slice(0, 12)}.yaml`;
+}
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function isCidr4(value: string): boolean {
+  const [address, prefix, ...rest] = value.split("/");
+  return rest.length === 0 && isIPv4(address) && /^\d{1,2}$/.test(prefix ?? "") && Number(prefix) <= 32;
+}
+
+function ipOf(address: string): string {
+  return address.split("/")[0];
+}
+
+function ipToNumber(ip: string): number {
+  return ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+function sameSubnet(cidr: string, ip: string): boolean {
+  const prefix = Number(cidr.split("/")[1]);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return (ipToNumber(ipOf(cidr)) & mask) >>> 0 === (ipToNumber(ip) & mask) >>> 0;
+}
+
+/** The VM size of one role, after defaults. */
+interface RoleSize {
+  readonly cores: number;
+  readonly memoryMiB: number;
+  readonly diskGiB: number;
+}
+
+/** Every problem with the arguments, each naming the argument and the fix. */
+function validate(args: TalosClusterArgs, sizes: Record<TalosRole, RoleSize>): string[] {
+  const problems: string[] = [];
+  const workers = args.workers ?? [];
+  const all = [...args.controlPlanes, ...workers];
+  if (!DNS_LABEL.test(args.clusterName)) {
+    problems.push(`clusterName '${args.clusterName}' must be a lowercase DNS label, e.g. lab`);
+  }
+  try {
+    talosLine(args.talosVersion ?? DEFAULT_TALOS_VERSION);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  const count = args.controlPlanes.length;
+  if (count < 3 || count % 2 === 0) {
+    problems.push(
+      `controlPlanes lists ${count} node(s); list an odd number, at least 3, so etcd keeps quorum with one node down`,
+    );
+  }
+  if (!isIPv4(args.vip)) problems.push(`vip '${args.vip}' must be an IPv4 address, e.g. 192.168.10.10`);
+  if (!isIPv4(args.gateway)) problems.push(`gateway '${args.gateway}' must be an IPv4 address`);
+  if (args.nameservers.length === 0) problems.push("nameservers must name at least one DNS server");
+  for (const [index, node] of all.entries()) {
+    const key = index < count ? `controlPlanes[${index}]` : `workers[${index - count}]`;
+    if (!DNS_LABEL.test(node.hostname)) {
+      problems.push(`${key}.hostname '${node.hostname}' must be a lowercase DNS label, e.g. talos-cp-1`);
+    }
+    if (!isCidr4(node.address)) {
+      problems.push(`${key}.address '${node.address}' must be IPv4 with its prefix, e.g. 192.168.10.11/24`);
+    } else if (index < count && isIPv4(args.vip) && !sameSubnet(node.address, args.vip)) {
+      problems.push(
+        `${key}.address '${node.address}' is not in the subnet of vip '${args.vip}'; the VIP moves between ` +
+          "control planes on one L2 segment, so put them in one subnet",
+      );
+    }
+    if (!Number.isInteger(node.vmId) || node.vmId < 100 || node.vmId > 999_999_999) {
+      problems.push(`${key}.vmId ${node.vmId} must be a whole number from 100 to 999999999 (Proxmox's VM id range)`);
+    }
+    if (node.proxmoxNode.length === 0) problems.push(`${key}.proxmoxNode must name the Proxmox node of the VM`);
+  }
+  for (const [field, values] of [
+    ["hostname", all.map((node) => node.hostname)],
+    ["vmId", all.map((node) => String(node.vmId))],
+    ["address", all.map((node) => ipOf(node.address))],
+  ] as const) {
+    const seen = new Set<string>();
+    for (const value of values) {
+      if (seen.has(value)) problems.push(`${field} '${value}' is used by more than one node; give every node its own`);
+      seen.add(value);
+    }
+  }
+  if (all.some((node) => ipOf(node.address) === args.vip)) {
+    problems.push(`vip '${args.vip}' is also a node address; the VIP must be an unused address`);
+  }
+  const minimums: Record<TalosRole, RoleSize> = {
+    controlplane: { cores: 2, memoryMiB: 2048, diskGiB: 10 },
+    worker: { cores: 1, memoryMiB: 1024, diskGiB: 10 },
+  };
+  const prefix: Record<TalosRole, string> = { controlplane: "controlPlane", worker: "worker" };
+  for (const role of ["controlplane", "worker"] as const) {
+    for (const field of ["cores", "memoryMiB", "diskGiB"] as const) {
+      const value = sizes[role][field];
+      const key = `${prefix[role]}${field[0].toUpperCase()}${field.slice(1)}`;
+      if (!Number.isInteger(value) || value < minimums[role][field]) {
+        problems.push(`${key} ${value} is below Talos's minimum of ${minimums[role][field]}; raise it`);
+      }
+    }
+  }
+  if (args.imageSha256 !== undefined && !/^[0-9a-f]{64}$/.test(args.imageSha256)) {
+    problems.push("imageSha256 must be a SHA-256 hex digest (64 lowercase hex digits), or unset");
+  }
+  return problems;
+}
+
+/**
+ * A Talos Linux cluster on Proxmox VE (issue 7, item 3): the nocloud disk image downloaded once per Proxmox node,
+ * one machine-config snippet per Talos node, and the VMs (Talos's Proxmox settings, reference §3.4: VirtIO SCSI
+ * `virtio-scsi-pci` and never `virtio-scsi-single`, CPU type `host`, ballooning off, the qemu guest agent the
+ * image's schematic carries, static addresses), then etcd bootstrapped on the first control plane, the health gate
+ * on the Kubernetes API, the admin credentials and a Kubernetes provider that waits for the gate.
+ *
+ * Config changes: Talos reads its nocloud config on first boot only, so a node whose rendered config changes is
+ * replaced (`replaceOnChanges` on the snippet reference). Control planes are `protect`ed (they hold etcd), so such
+ * a change stops `pulumi up` until an operator replaces them one at a time or applies the change through the Talos
+ * API (docs/lab.md, "Changing a node's config").
+ */
+export class TalosCluster extends pulumi.ComponentResource {
+  /** The admin kubeconfig (secret). */
+  readonly kubeconfig: pulumi.Output<string>;
+  /** The talosconfig (secret). */
+  readonly talosconfig: pulumi.Output<string>;
+  /** The API endpoint, `https://<vip>:6443`. */
+  readonly endpoint: pulumi.Output<string>;
+  /** Each node's rendered machine config by host name (secret), for `talosctl apply-config`. */
+  readonly machineConfigs: pulumi.Output<Record<string, string>>;
+  /** Each node's VM id by host name. */
+  readonly vmIds: pulumi.Output<Record<string, number>>;
+  /** The health gate: depend on it before talking to the Kubernetes API by other means. */
+  readonly apiReady: KubernetesApiReady;
+  /** A Kubernetes provider on the admin kubeconfig; it is only created once the API answers `/readyz`. */
+  readonly kubernetesProvider: kubernetes.Provider;
+
+  constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("foundation:proxmox:TalosCluster", name, {}, opts);
+    const sizes: Record<TalosRole, RoleSize> = {
+      controlplane: {
+        cores: args.controlPlaneCores ?? 2,
+        memoryMiB: args.controlPlaneMemoryMiB ?? 4096,
+        diskGiB: args.controlPlaneDiskGiB ?? 32,
+      },
+      worker: {
+        cores: args.workerCores ?? 4,
+        memoryMiB: args.workerMemoryMiB ?? 8192,
+        diskGiB: args.workerDiskGiB ?? 64,
+      },
+    };
+    const problems = validate(args, sizes);
+    if (problems.length > 0) throw new pulumi.ResourceError(`TalosCluster '${name}': ${problems.join("; ")}`, this);
+
+    const talosVersion = args.talosVersion ?? DEFAULT_TALOS_VERSION;
+    const schematic = schematicId([QEMU_GUEST_AGENT_EXTENSION]);
+    const cluster: TalosClusterSettings = {
+      clusterName: args.clusterName,
+      talosVersion,
+      kubernetesVersion: args.kubernetesVersion,
+      vip: args.vip,
+      schematicId: schematic,
+      podSubnets: args.podSubnets,
+      serviceSubnets: args.serviceSubnets,
+      cni: args.cni,
+      timeServers: args.timeServers,
+    };
+    const nodes = [
+      ...args.controlPlanes.map((spec) => ({ spec, role: "controlplane" as const })),
+      ...(args.workers ?? []).map((spec) => ({ spec, role: "worker" as const })),
+    ];
+
+    // One download per Proxmox node: `iso` storage is node-local unless shared, and every VM's disk copies it.
+    const images = new Map<string, proxmoxve.download.File>();
+    for (const proxmoxNode of new Set(nodes.map(({ spec }) => spec.proxmoxNode))) {
+      images.set(
+        proxmoxNode,
+        new proxmoxve.download.File(
+          `${name}-image-${proxmoxNode}`,
+          {
+            nodeName: proxmoxNode,
+            datastoreId: args.imageDatastoreId,
+            contentType: "iso",
+            url: talosImageUrl(schematic, talosVersion),
+            fileName: talosImageFileName(schematic, talosVersion),
+            decompressionAlgorithm: "gz",
+            overwrite: false,
+            ...(args.imageSha256 === undefined ? {} : { checksum: args.imageSha256, checksumAlgorithm: "sha256" }),
+          },
+          { parent: this },
+        ),
+      );
+    }
+
+    const configs: Record<string, pulumi.Output<string>> = {};
+    const vms = nodes.map(({ spec, role }) => {
+      const node: TalosNodeSettings = {
+        hostname: spec.hostname,
+        role,
+        address: spec.address,
+        gateway: args.gateway,
+        nameservers: args.nameservers,
+      };
+      const machineConfig = pulumi.secret(
+        pulumi.output(args.secrets.bundle).apply((secrets) => renderMachineConfig({ cluster, node, secrets })),
+      );
+      configs[spec.hostname] = machineConfig;
+      const snippet = new proxmoxve.FileLegacy(
+        `${name}-${spec.hostname}-config`,
+        {
+          nodeName: spec.proxmoxNode,
+          datastoreId: args.snippetsDatastoreId,
+          contentType: "snippets",
+          sourceRaw: {
+            data: machineConfig,
+            fileName: machineConfig.apply((config) => machineConfigSnippetName(spec.hostname, config)),
+          },
+        },
+        { parent: this },
+      );
+      const size = sizes[role];
+      const image = images.get(spec.proxmoxNode) as proxmoxve.download.File;
+      return new proxmoxve.VmLegacy(
+        `${name}-${spec.hostname}`,
+        {
+          nodeName: spec.proxmoxNode,
+          vmId: spec.vmId,
+          name: spec.hostname,
+          description: `Talos ${role} of cluster ${args.clusterName} (managed by Foundation)`,
+          tags: ["foundation", "talos", role],
+          onBoot: true,
+          started: true,
+          // Talos may ignore an ACPI shutdown during boot; destroying must not hang on it.
+          stopOnDestroy: true,
+          bios: "ovmf",
+          machine: "q35",
+          // Not pre-enrolled: the nocloud image is not signed with the Microsoft keys Secure Boot would demand.
+          efiDisk: { datastoreId: args.datastoreId, fileFormat: "raw", type: "4m", preEnrolledKeys: false },
+          operatingSystem: { type: "l26" },
+          cpu: { cores: size.cores, sockets: 1, type: args.cpuType ?? "host" },
+          // floating 0: no balloon device; Talos does not support memory hotplug (reference §3.4).
+          memory: { dedicated: size.memoryMiB, floating: 0 },
+          // The schematic carries siderolabs/qemu-guest-agent; without it the agent flag would only stall the provider.
+          agent: { enabled: true, trim: true, type: "virtio" },
+          // virtio-scsi-single makes Talos hang at bootstrap or miss its disk (siderolabs/talos#11173, reference §3.4).
+          scsiHardware: "virtio-scsi-pci",
+          disks: [
+            {
+              interface: "scsi0",
+              datastoreId: args.datastoreId,
+              // A decompressed download must be attached with fileId, not importFrom (the provider's d.ts).
+              fileId: image.id,
+              fileFormat: "raw",
+              size: size.diskGiB,
+              discard: "on",
+              ssd: true,
+            },
+          ],
+          networkDevices: [{ bridge: args.bridge, model: "virtio", vlanId: args.vlanId }],
+          serialDevices: [{ device: "socket" }],
+          initialization: {
+            datastoreId: args.datastoreId,
+            type: "nocloud",
+            // The same address as the machine config's LinkConfig, from the same node entry: Proxmox writes it as
+            // nocloud network-config, which Talos applies as platform config before its own (reference §3.2).
+            ipConfigs: [{ ipv4: { address: spec.address, gateway: args.gateway } }],
+            dns: { servers: [...args.nameservers] },
+            userDataFileId: snippet.id,
+          },
+        },
+        {
+          parent: this,
+          // New config → new snippet → new VM: Talos never rereads user-data. The fixed vmId cannot be held twice.
+          replaceOnChanges: ["initialization.userDataFileId"],
+          deleteBeforeReplace: true,
+          // The disk image only seeds a new VM; upgrades go through the Talos API with the installer image, so a
+          // new talosVersion must not re-create disks that already run Talos.
+          ignoreChanges: ["disks[0].fileId"],
+          // Control planes hold etcd: replacing one is a deliberate, one-at-a-time operation (docs/lab.md).
+          protect: role === "controlplane",
+        },
+      );
+    });
+    const controlPlaneVms = vms.slice(0, args.controlPlanes.length);
+
+    const controlPlaneIps = args.controlPlanes.map((spec) => ipOf(spec.address));
+    const credentials = new TalosAdminCredentials(
+      `${name}-admin`,
+      {
+        clusterName: args.clusterName,
+        vip: args.vip,
+        endpoints: controlPlaneIps,
+        osCaCertPem: args.secrets.osCaCertPem,
+        osCaKeyPem: args.secrets.osCaKeyPem,
+        kubernetesCaCertPem: args.secrets.kubernetesCaCertPem,
+        kubernetesCaKeyPem: args.secrets.kubernetesCaKeyPem,
+      },
+      { parent: this },
+    );
+
+    // Bootstrap once per cluster: a new cluster id (new secrets) bootstraps again; replacing the first control plane
+    // must not, because the others still hold etcd and it rejoins them.
+    const clusterId = pulumi.secret(pulumi.output(args.secrets.bundle).apply((secrets) => secrets.clusterId));
+    const bootstrap = new Bootstrap(
+      `${name}-bootstrap`,
+      {
+        node: controlPlaneIps[0],
+        caCertPem: args.secrets.osCaCertPem,
+        clientCertPem: credentials.talosClientCertPem,
+        clientKeyPem: credentials.talosClientKeyPem,
+        triggers: [clusterId],
+      },
+      { parent: this, dependsOn: controlPlaneVms },
+    );
+    this.apiReady = new KubernetesApiReady(
+      `${name}-api-ready`,
+      {
+        host: args.vip,
+        caCertPem: args.secrets.kubernetesCaCertPem,
+        clientCertPem: credentials.kubernetesClientCertPem,
+        clientKeyPem: credentials.kubernetesClientKeyPem,
+        triggers: [bootstrap.id],
+      },
+      { parent: this, dependsOn: [bootstrap] },
+    );
+    this.kubernetesProvider = new kubernetes.Provider(
+      `${name}-kubernetes`,
+      { kubeconfig: credentials.kubeconfig },
+      { parent: this, dependsOn: [this.apiReady] },
+    );
+
+    this.kubeconfig = credentials.kubeconfig;
+    this.talosconfig = credentials.talosconfig;
+    this.endpoint = pulumi.output(`https://${args.vip}:${KUBERNETES_API_PORT}`);
+    this.machineConfigs = pulumi.secret(pulumi.all(configs));
+    this.vmIds = pulumi.all(
+      Object.fromEntries(
+        nodes.map(({ spec }, index) => [spec.hostname, vms[index].vmId.apply((id) => id ?? spec.vmId)]),
+      ),
+    );
+    this.registerOutputs({
+      kubeconfig: this.kubeconfig,
+      talosconfig: this.talosconfig,
+      endpoint: this.endpoint,
+      machineConfigs: this.machineConfigs,
+      vmIds: this.vmIds,
+    });
+  }
+}
