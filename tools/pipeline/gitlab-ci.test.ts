@@ -1,0 +1,272 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import Ajv, { ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import { parse, YAMLSeq } from "yaml";
+import { GRAPH, stackOrder } from "../../stacks/graph";
+import {
+  Job,
+  MANUAL_GATES,
+  NODE_IMAGE,
+  PIPELINE_FILE,
+  pipelineInputs,
+  renderPipeline,
+  ROOT,
+  stackSources,
+  STAGES,
+} from "./gitlab-ci";
+
+const SCHEMA = join(ROOT, "..", "shared", "schemas", "gitlab-ci", "ci.json");
+
+/** GitLab's `!reference [job, key]` tag; this pipeline does not use it, but the parser must accept files that do. */
+const referenceTag = {
+  tag: "!reference",
+  collection: "seq" as const,
+  resolve: (seq: YAMLSeq) => seq,
+};
+
+function load(text: string): Record<string, unknown> {
+  return parse(text, { customTags: [referenceTag] }) as Record<string, unknown>;
+}
+
+const committed = readFileSync(PIPELINE_FILE, "utf8");
+const pipeline = load(committed);
+const jobs = Object.fromEntries(
+  Object.entries(pipeline).filter(([name]) => !["include", "workflow", "stages", "variables"].includes(name)),
+) as Record<string, Job>;
+const awsConfig = parse(readFileSync(join(ROOT, "Pulumi.aws.yaml"), "utf8")) as {
+  config: Record<string, { audience: string }>;
+};
+const audience = awsConfig.config["foundation:gitlabOidc"].audience;
+
+let validate: ValidateFunction;
+beforeAll(() => {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  validate = ajv.compile(JSON.parse(readFileSync(SCHEMA, "utf8")));
+});
+
+describe(".gitlab-ci.yml", () => {
+  it("validates against GitLab's own pipeline schema", () => {
+    const valid = validate(pipeline);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it("is what `npm run pipeline` generates (run it after changing the graph, a stack's imports or the generator)", () => {
+    expect(committed).toBe(renderPipeline(pipelineInputs(ROOT)));
+  });
+
+  it("has exactly the check, plan, per-stack and drift jobs, stack jobs in graph order", () => {
+    const order = stackOrder();
+    expect(Object.keys(jobs)).toEqual([
+      "install",
+      "lint",
+      "typecheck",
+      "unit-tests",
+      "plan",
+      "plan:diff",
+      ...order.map((s) => `preview:${s}`),
+      ...order.map((s) => `deploy:${s}`),
+      "smoke:eve-skill-farm",
+      ...order.map((s) => `drift:${s}`),
+    ]);
+    expect(pipeline.stages).toEqual([...STAGES]);
+    for (const [name, job] of Object.entries(jobs))
+      expect([name, STAGES.includes(job.stage as never)]).toEqual([name, true]);
+  });
+
+  it("includes GitLab's SAST and Secret Detection templates and runs them in merge request pipelines", () => {
+    expect(pipeline.include).toEqual([
+      { template: "Jobs/SAST.gitlab-ci.yml" },
+      { template: "Jobs/Secret-Detection.gitlab-ci.yml" },
+    ]);
+    expect((pipeline.variables as Record<string, string>).AST_ENABLE_MR_PIPELINES).toBe("true");
+  });
+
+  it("chains deploys along the graph: each after its own preview and the deploys of the stacks it reads", () => {
+    expect(jobs["deploy:aws"].needs).toEqual(["preview:aws"]);
+    expect(jobs["deploy:group"].needs).toEqual(["preview:group", "deploy:aws"]);
+    expect(jobs["deploy:lab"].needs).toEqual(["preview:lab", "deploy:aws", "deploy:group"]);
+    expect(jobs["deploy:eve-skill-farm"].needs).toEqual(["preview:eve-skill-farm", "deploy:lab"]);
+    expect(jobs["smoke:eve-skill-farm"].needs).toEqual(["deploy:eve-skill-farm"]);
+    for (const stack of stackOrder()) {
+      expect(jobs[`deploy:${stack}`].needs.slice(1)).toEqual(GRAPH[stack].needs.map((n) => `deploy:${n}`));
+    }
+  });
+
+  it("runs previews after the checks and after the previews of upstream stacks when those run", () => {
+    expect(jobs["preview:aws"].needs).toEqual(["plan", "lint", "typecheck", "unit-tests"]);
+    expect(jobs["preview:lab"].needs).toEqual([
+      "plan",
+      "lint",
+      "typecheck",
+      "unit-tests",
+      { job: "preview:aws", optional: true },
+      { job: "preview:group", optional: true },
+    ]);
+  });
+
+  it("never applies one stack twice at once: one resource group per stack, shared by its deploy and drift jobs", () => {
+    for (const stack of stackOrder()) {
+      expect(jobs[`deploy:${stack}`].resource_group).toBe(`foundation-${stack}`);
+      expect(jobs[`drift:${stack}`].resource_group).toBe(`foundation-${stack}`);
+    }
+    const groups = stackOrder().map((s) => jobs[`deploy:${s}`].resource_group);
+    expect(new Set(groups).size).toBe(groups.length);
+  });
+
+  it("deploys each stack to its own environment", () => {
+    expect(stackOrder().map((s) => jobs[`deploy:${s}`].environment)).toEqual(
+      stackOrder().map((s) => ({ name: `foundation/${s}`, deployment_tier: "production" })),
+    );
+  });
+
+  it("gates aws and lab behind a blocking manual action and applies group and eve-skill-farm on success", () => {
+    expect([...MANUAL_GATES].sort()).toEqual(["aws", "lab"]);
+    const defaultBranch = '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "schedule"';
+    for (const stack of stackOrder()) {
+      const manual = MANUAL_GATES.has(stack);
+      expect(jobs[`deploy:${stack}`].rules).toEqual([
+        manual ? { if: defaultBranch, when: "manual", allow_failure: false } : { if: defaultBranch },
+      ]);
+    }
+  });
+
+  it("previews in merge requests only when the stack's files changed, always on the default branch", () => {
+    for (const stack of stackOrder()) {
+      const [mr, main] = jobs[`preview:${stack}`].rules;
+      expect(mr.if).toBe('$CI_PIPELINE_SOURCE == "merge_request_event"');
+      expect(mr.changes).toEqual(
+        expect.arrayContaining([`Pulumi.${stack}.yaml`, `stacks/${stack}/*`, "policies/**/*"]),
+      );
+      expect(main).toEqual({ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "schedule"' });
+    }
+    expect(jobs["preview:aws"].rules[0].changes).not.toContain("Pulumi.lab.yaml");
+  });
+
+  it("runs drift detection only on schedules of the default branch, and nothing else on schedules", () => {
+    const schedule = '$CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH';
+    for (const [name, job] of Object.entries(jobs)) {
+      const onSchedule = job.rules.some((r) => r.if === schedule);
+      expect([name, onSchedule]).toEqual([name, name.startsWith("drift:")]);
+    }
+    expect(jobs["drift:lab"].script.slice(-4)).toEqual([
+      "pulumi refresh --stack lab --preview-only --diff --non-interactive --color never",
+      "status=0",
+      "pulumi preview --stack lab --refresh --expect-no-changes --json --non-interactive > drift-lab.json || status=$?",
+      'node -r ts-node/register tools/pipeline/drift.ts --stack lab --file drift-lab.json --exit-code "$status"',
+    ]);
+  });
+
+  it("pins the OIDC audience and gives the deploy role only to deploy jobs", () => {
+    const withToken = Object.entries(jobs).filter(([, job]) => job.id_tokens !== undefined);
+    expect(withToken.map(([name]) => name).sort()).toEqual(
+      Object.keys(jobs)
+        .filter((n) => /^(preview|deploy|smoke|drift):/.test(n))
+        .sort(),
+    );
+    for (const [name, job] of withToken) {
+      expect([name, job.id_tokens]).toEqual([name, { FOUNDATION_OIDC_TOKEN: { aud: audience } }]);
+      const role = name.startsWith("deploy:") ? "FOUNDATION_DEPLOY_ROLE_ARN" : "FOUNDATION_PREVIEW_ROLE_ARN";
+      expect([name, job.script]).toEqual([name, expect.arrayContaining([`export AWS_ROLE_ARN="$${role}"`])]);
+      expect(job.script).toContain('printf \'%s\' "$FOUNDATION_OIDC_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"');
+    }
+    expect(committed.match(/FOUNDATION_DEPLOY_ROLE_ARN/g)).toHaveLength(stackOrder().length);
+  });
+
+  it("runs every apply on the protected deploy runner with the protected deploy credentials", () => {
+    for (const stack of stackOrder()) expect(jobs[`deploy:${stack}`].tags).toEqual(["deploy"]);
+    expect(jobs["deploy:group"].variables?.GITLAB_TOKEN).toBe("$FOUNDATION_GITLAB_OWNER_TOKEN");
+    expect(jobs["preview:group"].variables?.GITLAB_TOKEN).toBe("$FOUNDATION_GITLAB_READ_TOKEN");
+    expect(jobs["deploy:lab"].variables?.PROXMOX_VE_API_TOKEN).toBe("$FOUNDATION_PROXMOX_DEPLOY_TOKEN");
+    expect(jobs["preview:lab"].variables?.PROXMOX_VE_API_TOKEN).toBe("$FOUNDATION_PROXMOX_AUDIT_TOKEN");
+  });
+
+  it("pins the job image by digest and the Pulumi CLI to the SDK's version", () => {
+    expect(NODE_IMAGE).toMatch(/^node:20-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    for (const job of Object.values(jobs)) expect(job.image).toBe(NODE_IMAGE);
+    expect(committed).not.toMatch(/:latest\b/);
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    expect((pipeline.variables as Record<string, string>).PULUMI_VERSION).toBe(pkg.dependencies["@pulumi/pulumi"]);
+  });
+
+  it("reports JUnit, Code Quality and the saved previews as artifacts", () => {
+    expect(jobs["unit-tests"].artifacts).toEqual({
+      when: "always",
+      reports: { junit: "reports/junit.xml" },
+      expire_in: "30 days",
+    });
+    expect((jobs.plan.artifacts as { reports: unknown }).reports).toEqual({
+      codequality: "gl-code-quality-report.json",
+    });
+    expect(jobs.plan.script).toContain("npm run -s policies -- --codequality gl-code-quality-report.json");
+    for (const stack of stackOrder()) {
+      expect((jobs[`preview:${stack}`].artifacts as { paths: string[] }).paths).toEqual([`preview-${stack}.txt`]);
+      expect(jobs[`preview:${stack}`].script).toContain(
+        `pulumi preview --stack ${stack} --diff --policy-pack policies --non-interactive --color never 2>&1 | ` +
+          `tee preview-${stack}.txt`,
+      );
+    }
+  });
+
+  it("posts the plan diff only in merge requests", () => {
+    expect(jobs["plan:diff"].rules).toEqual([{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' }]);
+    expect(jobs["plan:diff"].script).toContain(
+      "node -r ts-node/register tools/pipeline/mr-note.ts --file plan-diff.md",
+    );
+  });
+});
+
+describe("the schema check", () => {
+  it("rejects a pipeline GitLab would reject", () => {
+    const broken = load("build:\n  script: [make]\n  when: sometimes\n");
+    expect(validate(broken)).toBe(false);
+  });
+
+  it("reads !reference tags as the sequence GitLab resolves, which the schema accepts", () => {
+    const text = ".setup:\n  script: [echo hi]\nbuild:\n  script:\n    - !reference [.setup, script]\n    - make\n";
+    const doc = load(text) as { build: { script: unknown[] } };
+    expect(doc.build.script).toEqual([[".setup", "script"], "make"]);
+    expect(validate(doc)).toBe(true);
+  });
+});
+
+describe("stackSources", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "foundation-sources-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(scratch, path)), { recursive: true });
+    writeFileSync(join(scratch, path), text);
+  };
+
+  it("lists the directories a stack's program reaches through relative imports, and the shared files", () => {
+    write(
+      "stacks/aws/index.ts",
+      'import * as pulumi from "@pulumi/pulumi";\nimport { A } from "../../components/a";\n',
+    );
+    write("stacks/aws/config.ts", 'import { z } from "zod";\nimport { C } from "../contract";\n');
+    write("stacks/aws/outputs.ts", "export const x = 1;\n");
+    write("stacks/contract.ts", "export const C = 1;\n");
+    write("components/a/index.ts", 'export { B } from "./b";\nimport "../../components/c/deep/d";\n');
+    write("components/a/b.ts", "export const B = 1;\n");
+    write("components/c/deep/d.ts", "export const D = 1;\n");
+    write("components/unused/e.ts", "export const E = 1;\n");
+    expect(stackSources(scratch, "aws")).toEqual([
+      ".gitlab-ci.yml",
+      "Pulumi.yaml",
+      "package.json",
+      "package-lock.json",
+      "policies/**/*",
+      "Pulumi.aws.yaml",
+      "components/a/*",
+      "components/c/deep/*",
+      "stacks/*",
+      "stacks/aws/*",
+    ]);
+  });
+});

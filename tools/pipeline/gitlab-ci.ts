@@ -1,0 +1,476 @@
+/**
+ * `npm run pipeline`: generates `.gitlab-ci.yml` from the phase graph (issue 9, DESIGN.md §1: everything that
+ * needs an order derives it from `stacks/graph.ts`). A test fails when the committed file differs from what this
+ * writes; `npm run pipeline` rewrites it.
+ *
+ * The pipeline, by source:
+ * - merge requests: install, lint, typecheck, unit tests (JUnit), SAST and Secret Detection, the offline plan with
+ *   policies (Code Quality report), the plan diff against the target branch posted as one note, then
+ *   `pulumi preview` per stack in graph order, each only when files that affect the stack changed;
+ * - the default branch: the same checks and every preview, then `pulumi up` per stack in graph order (manual gate
+ *   for the stacks in {@link MANUAL_GATES}), then the smoke check;
+ * - schedules on the default branch: drift detection per stack, nothing else.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import * as ts from "typescript";
+import { Document, parse } from "yaml";
+import { GRAPH, StackName, stackOrder } from "../../stacks/graph";
+
+/**
+ * Job image: the multi-arch index of `node:20-bookworm-slim` (Node 20.20.2), pinned by digest so a re-tag cannot
+ * change what runs with deploy credentials. Re-pin deliberately: `docker buildx imagetools inspect
+ * node:20-bookworm-slim` prints the current index digest.
+ */
+export const NODE_IMAGE =
+  "node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0";
+
+/** Stacks whose `pulumi up` waits for a person to press play: the landing zone and the lab's hardware. */
+export const MANUAL_GATES: ReadonlySet<StackName> = new Set<StackName>(["aws", "lab"]);
+
+/** Runner tag of the runner model's deploy runner (protected refs only); every `pulumi up` runs there. */
+export const DEPLOY_RUNNER_TAG = "deploy";
+
+/** Runner tag of the lab's local docker runner, which reaches the Proxmox and Kubernetes APIs. */
+export const LAB_RUNNER_TAG = "proxmox-local";
+
+/** The CI/CD variable holding the GitLab ID token that AWS exchanges for role credentials. */
+export const OIDC_TOKEN_VARIABLE = "FOUNDATION_OIDC_TOKEN";
+
+/** Which AWS role a job assumes: the group variables the `group` stack publishes from the `aws` stack's outputs. */
+export const ROLE_VARIABLES = {
+  preview: "FOUNDATION_PREVIEW_ROLE_ARN",
+  deploy: "FOUNDATION_DEPLOY_ROLE_ARN",
+} as const;
+
+/** How one stack runs in CI besides its AWS role. */
+export interface StackCi {
+  /** Provider credentials by environment variable, for previews and drift (read-only) and for deploys. */
+  readonly env: {
+    readonly preview: Readonly<Record<string, string>>;
+    readonly deploy: Readonly<Record<string, string>>;
+  };
+  /** Runner tags for previews and drift; deploys always run on {@link DEPLOY_RUNNER_TAG}. */
+  readonly previewTags: readonly string[];
+  /** Extra Debian packages and setup lines a deploy needs. */
+  readonly deploySetup: { readonly packages: readonly string[]; readonly script: readonly string[] };
+  /** The check that runs after the stack's deploy, if any. */
+  readonly smoke?: string;
+}
+
+/**
+ * Per-stack CI settings. Credentials come from masked CI/CD variables (docs/pipeline.md lists them); the deploy
+ * ones are also protected, so merge request pipelines never see them.
+ */
+export const STACK_CI: Readonly<Record<StackName, StackCi>> = {
+  aws: { env: { preview: {}, deploy: {} }, previewTags: [], deploySetup: { packages: [], script: [] } },
+  group: {
+    env: {
+      preview: { GITLAB_TOKEN: "$FOUNDATION_GITLAB_READ_TOKEN" },
+      deploy: { GITLAB_TOKEN: "$FOUNDATION_GITLAB_OWNER_TOKEN" },
+    },
+    previewTags: [],
+    deploySetup: { packages: [], script: [] },
+  },
+  lab: {
+    env: {
+      preview: { PROXMOX_VE_API_TOKEN: "$FOUNDATION_PROXMOX_AUDIT_TOKEN" },
+      deploy: { PROXMOX_VE_API_TOKEN: "$FOUNDATION_PROXMOX_DEPLOY_TOKEN" },
+    },
+    previewTags: [LAB_RUNNER_TAG],
+    // Snippet uploads go over SSH (README "Real use"); the key is a protected file variable.
+    deploySetup: {
+      packages: ["openssh-client"],
+      script: [
+        'chmod 600 "$FOUNDATION_PROXMOX_SSH_KEY"',
+        'eval "$(ssh-agent -s)"',
+        'ssh-add "$FOUNDATION_PROXMOX_SSH_KEY"',
+      ],
+    },
+  },
+  "eve-skill-farm": {
+    env: { preview: {}, deploy: {} },
+    previewTags: [LAB_RUNNER_TAG],
+    deploySetup: { packages: [], script: [] },
+    smoke: "npm run -s smoke -- --stack eve-skill-farm",
+  },
+};
+
+/** Everything the pipeline is derived from besides the graph, read from the repository by {@link pipelineInputs}. */
+export interface PipelineInputs {
+  /** The Pulumi CLI version: the pinned `@pulumi/pulumi` SDK version, so CLI and SDK match. */
+  readonly pulumiVersion: string;
+  /** The `aud` the CI roles trust (`foundation:gitlabOidc.audience` in Pulumi.aws.yaml). */
+  readonly audience: string;
+  /** Per stack, the `rules:changes` globs of the files its program is built from. */
+  readonly sources: Readonly<Record<StackName, readonly string[]>>;
+}
+
+/** A rule of a GitLab job. */
+export interface Rule {
+  readonly if?: string;
+  readonly changes?: readonly string[];
+  readonly when?: "on_success" | "manual" | "never" | "always";
+  readonly allow_failure?: boolean;
+}
+
+/** A generated GitLab job (the keys this pipeline uses). */
+export interface Job {
+  readonly stage: string;
+  readonly image: string;
+  readonly needs: readonly (
+    string | { readonly job: string; readonly optional?: boolean; readonly artifacts?: boolean }
+  )[];
+  readonly rules: readonly Rule[];
+  readonly tags?: readonly string[];
+  readonly variables?: Readonly<Record<string, string>>;
+  readonly id_tokens?: Readonly<Record<string, { readonly aud: string }>>;
+  readonly resource_group?: string;
+  readonly environment?: { readonly name: string; readonly deployment_tier: string; readonly action?: string };
+  readonly cache: readonly Readonly<Record<string, unknown>>[];
+  readonly script: readonly string[];
+  readonly artifacts?: Readonly<Record<string, unknown>>;
+}
+
+/** The stages, in order. `test` also holds the SAST and Secret Detection jobs of GitLab's templates. */
+export const STAGES = ["install", "test", "plan", "preview", "deploy", "verify", "drift"] as const;
+
+const MR = '$CI_PIPELINE_SOURCE == "merge_request_event"';
+const DEFAULT_BRANCH_PUSH = '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "schedule"';
+const SCHEDULE = '$CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH';
+const NOT_SCHEDULE = '$CI_PIPELINE_SOURCE != "schedule"';
+
+/** Files every stack's program depends on besides its own sources. */
+const SHARED_SOURCES = [".gitlab-ci.yml", "Pulumi.yaml", "package.json", "package-lock.json", "policies/**/*"];
+
+/** Installs dependencies from the lockfile through the npm cache GitLab keeps in `cacheDir`. */
+function npmCi(cacheDir = ".npm"): string {
+  return `npm ci --cache ${cacheDir} --prefer-offline --no-audit --no-fund`;
+}
+
+function npmCache(policy: "pull" | "pull-push"): Record<string, unknown> {
+  return { key: { files: ["package-lock.json"], prefix: "npm" }, paths: [".npm/"], policy };
+}
+
+/** Provider plugins Pulumi downloads, kept between jobs. */
+const PLUGIN_CACHE = { key: { files: ["package-lock.json"], prefix: "pulumi-plugins" }, paths: [".pulumi/plugins/"] };
+
+/** Installs the pinned Pulumi CLI for the runner's architecture, checked against the release's checksums. */
+function installPulumi(packages: readonly string[]): string[] {
+  const archive = "pulumi-v${PULUMI_VERSION}-linux-${PULUMI_ARCH}.tar.gz";
+  return [
+    "apt-get update -qq",
+    `apt-get install -y -qq --no-install-recommends ${["ca-certificates", "curl", ...packages].join(" ")} >/dev/null`,
+    'PULUMI_ARCH="$(case "$(uname -m)" in aarch64 | arm64) echo arm64 ;; *) echo x64 ;; esac)"',
+    `curl -fsSL -o "/tmp/${archive}" "https://get.pulumi.com/releases/sdk/${archive}"`,
+    'curl -fsSL -o /tmp/pulumi-checksums.txt "https://github.com/pulumi/pulumi/releases/download/v${PULUMI_VERSION}/pulumi-${PULUMI_VERSION}-checksums.txt"',
+    "(cd /tmp && sha256sum --check --ignore-missing pulumi-checksums.txt)",
+    `tar -xzf "/tmp/${archive}" -C /opt`,
+    'export PATH="/opt/pulumi:$PATH"',
+    "pulumi version",
+  ];
+}
+
+/** Hands the job's ID token to the AWS SDKs (web identity) for `role`. */
+function assumeRole(role: keyof typeof ROLE_VARIABLES): string[] {
+  return [
+    'export AWS_WEB_IDENTITY_TOKEN_FILE="$(mktemp)"',
+    `printf '%s' "$${OIDC_TOKEN_VARIABLE}" > "$AWS_WEB_IDENTITY_TOKEN_FILE"`,
+    `export AWS_ROLE_ARN="$${ROLE_VARIABLES[role]}"`,
+    'export AWS_ROLE_SESSION_NAME="gitlab-${CI_PROJECT_ID}-${CI_JOB_ID}"',
+  ];
+}
+
+function nodeJob(stage: string, needs: Job["needs"], rules: Rule[], script: string[], extra: Partial<Job> = {}): Job {
+  return { stage, image: NODE_IMAGE, needs, rules, cache: [npmCache("pull")], script: [npmCi(), ...script], ...extra };
+}
+
+function pulumiJob(
+  inputs: PipelineInputs,
+  stage: string,
+  needs: Job["needs"],
+  rules: Rule[],
+  role: keyof typeof ROLE_VARIABLES,
+  script: string[],
+  extra: Partial<Job> & { packages?: readonly string[] } = {},
+): Job {
+  const { packages = [], ...rest } = extra;
+  return {
+    ...nodeJob(stage, needs, rules, [...installPulumi(packages), ...assumeRole(role), ...script], rest),
+    id_tokens: { [OIDC_TOKEN_VARIABLE]: { aud: inputs.audience } },
+    cache: [npmCache("pull"), PLUGIN_CACHE],
+  };
+}
+
+function withEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+  return { PULUMI_HOME: "$CI_PROJECT_DIR/.pulumi", PULUMI_SKIP_UPDATE_CHECK: "true", ...env };
+}
+
+function checkJobs(): Record<string, Job> {
+  const always: Rule[] = [{ if: NOT_SCHEDULE }];
+  return {
+    install: { ...nodeJob("install", [], always, ["npm ls --depth=0 >/dev/null"]), cache: [npmCache("pull-push")] },
+    lint: nodeJob("test", ["install"], always, ["npm run -s lint"]),
+    typecheck: nodeJob("test", ["install"], always, ["npm run -s typecheck"]),
+    "unit-tests": nodeJob(
+      "test",
+      ["install"],
+      always,
+      [
+        "apt-get update -qq",
+        "apt-get install -y -qq --no-install-recommends prometheus cloud-init openssl >/dev/null",
+        "npx jest --ci --reporters=default --reporters=jest-junit",
+      ],
+      {
+        variables: { JEST_JUNIT_OUTPUT_DIR: "reports", JEST_JUNIT_OUTPUT_NAME: "junit.xml" },
+        artifacts: { when: "always", reports: { junit: "reports/junit.xml" }, expire_in: "30 days" },
+      },
+    ),
+    plan: nodeJob(
+      "plan",
+      ["install"],
+      always,
+      [
+        "status=0",
+        "npm run -s plan -- --json --policy-pack policies > plan.json || status=$?",
+        "npm run -s policies -- --codequality gl-code-quality-report.json",
+        'exit "$status"',
+      ],
+      {
+        artifacts: {
+          when: "always",
+          paths: ["plan.json"],
+          reports: { codequality: "gl-code-quality-report.json" },
+          expire_in: "30 days",
+        },
+      },
+    ),
+    "plan:diff": nodeJob(
+      "plan",
+      ["install"],
+      [{ if: MR }],
+      [
+        'git fetch --depth=1 origin "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"',
+        "git worktree add /tmp/target FETCH_HEAD",
+        `(cd /tmp/target && ${npmCi('"$CI_PROJECT_DIR/.npm"')} && npm run -s plan -- --json) > plan-target.json`,
+        "status=0",
+        "npm run -s plan -- --diff plan-target.json --format markdown --policy-pack policies > plan-diff.md || status=$?",
+        "node -r ts-node/register tools/pipeline/mr-note.ts --file plan-diff.md",
+        'exit "$status"',
+      ],
+      { artifacts: { when: "always", paths: ["plan-target.json", "plan-diff.md"], expire_in: "30 days" } },
+    ),
+  };
+}
+
+function stackJobs(inputs: PipelineInputs, stack: StackName): Record<string, Job> {
+  const ci = STACK_CI[stack];
+  const node = GRAPH[stack];
+  const group = `foundation-${stack}`;
+  const previewTags = ci.previewTags.length ? { tags: ci.previewTags } : {};
+  const jobs: Record<string, Job> = {};
+
+  jobs[`preview:${stack}`] = pulumiJob(
+    inputs,
+    "preview",
+    ["plan", "lint", "typecheck", "unit-tests", ...node.needs.map((n) => ({ job: `preview:${n}`, optional: true }))],
+    [{ if: MR, changes: inputs.sources[stack] }, { if: DEFAULT_BRANCH_PUSH }],
+    "preview",
+    [
+      "set -o pipefail",
+      `pulumi preview --stack ${stack} --diff --policy-pack policies --non-interactive --color never 2>&1 | tee preview-${stack}.txt`,
+    ],
+    {
+      ...previewTags,
+      variables: withEnv(ci.env.preview),
+      artifacts: { when: "always", paths: [`preview-${stack}.txt`], expire_in: "30 days" },
+    },
+  );
+
+  const gate: Rule = MANUAL_GATES.has(stack)
+    ? { if: DEFAULT_BRANCH_PUSH, when: "manual", allow_failure: false }
+    : { if: DEFAULT_BRANCH_PUSH };
+  jobs[`deploy:${stack}`] = pulumiJob(
+    inputs,
+    "deploy",
+    [`preview:${stack}`, ...node.needs.map((n) => `deploy:${n}`)],
+    [gate],
+    "deploy",
+    [
+      ...ci.deploySetup.script,
+      `pulumi up --stack ${stack} --yes --diff --policy-pack policies --non-interactive --color never`,
+    ],
+    {
+      packages: ci.deploySetup.packages,
+      tags: [DEPLOY_RUNNER_TAG],
+      variables: withEnv(ci.env.deploy),
+      resource_group: group,
+      environment: { name: `foundation/${stack}`, deployment_tier: "production" },
+    },
+  );
+
+  if (ci.smoke) {
+    jobs[`smoke:${stack}`] = pulumiJob(
+      inputs,
+      "verify",
+      [`deploy:${stack}`],
+      [{ if: DEFAULT_BRANCH_PUSH }],
+      "preview",
+      [ci.smoke],
+      {
+        ...previewTags,
+        variables: withEnv({}),
+        environment: { name: `foundation/${stack}`, deployment_tier: "production", action: "verify" },
+      },
+    );
+  }
+
+  jobs[`drift:${stack}`] = pulumiJob(
+    inputs,
+    "drift",
+    [],
+    [{ if: SCHEDULE }],
+    "preview",
+    [
+      `pulumi refresh --stack ${stack} --preview-only --diff --non-interactive --color never`,
+      "status=0",
+      `pulumi preview --stack ${stack} --refresh --expect-no-changes --json --non-interactive > drift-${stack}.json || status=$?`,
+      `node -r ts-node/register tools/pipeline/drift.ts --stack ${stack} --file drift-${stack}.json --exit-code "$status"`,
+    ],
+    {
+      ...previewTags,
+      variables: withEnv(ci.env.preview),
+      // A refresh preview can take the state lock in older CLIs; never run it beside an apply of the stack.
+      resource_group: group,
+      artifacts: { when: "always", paths: [`drift-${stack}.json`], expire_in: "30 days" },
+    },
+  );
+  return jobs;
+}
+
+/** The order of a job's keys in the file: what and where first, then when, with what, and what it does. */
+const KEY_ORDER: readonly (keyof Job)[] = [
+  "stage",
+  "image",
+  "tags",
+  "needs",
+  "rules",
+  "resource_group",
+  "environment",
+  "id_tokens",
+  "variables",
+  "cache",
+  "script",
+  "artifacts",
+];
+
+function ordered(job: Job): Job {
+  return Object.fromEntries(KEY_ORDER.filter((k) => job[k] !== undefined).map((k) => [k, job[k]])) as unknown as Job;
+}
+
+/** Every job, checks first, then stack jobs by stage and, within a stage, in graph order. */
+export function pipelineJobs(inputs: PipelineInputs): Record<string, Job> {
+  const perStack = stackOrder().map((stack) => stackJobs(inputs, stack));
+  const all: Record<string, Job> = { ...checkJobs() };
+  for (const stage of STAGES) {
+    for (const jobs of perStack) {
+      for (const [name, job] of Object.entries(jobs)) if (job.stage === stage) all[name] = job;
+    }
+  }
+  return Object.fromEntries(Object.entries(all).map(([name, job]) => [name, ordered(job)]));
+}
+
+/** The pipeline as a plain object, in the order it is written. */
+export function pipelineObject(inputs: PipelineInputs): Record<string, unknown> {
+  const jobs = pipelineJobs(inputs);
+  return {
+    include: [{ template: "Jobs/SAST.gitlab-ci.yml" }, { template: "Jobs/Secret-Detection.gitlab-ci.yml" }],
+    workflow: { rules: [{ if: MR }, { if: SCHEDULE }, { if: DEFAULT_BRANCH_PUSH }] },
+    stages: [...STAGES],
+    variables: {
+      PULUMI_VERSION: inputs.pulumiVersion,
+      // GitLab 18.0+: run the SAST and Secret Detection template jobs in merge request pipelines too.
+      AST_ENABLE_MR_PIPELINES: "true",
+    },
+    ...jobs,
+  };
+}
+
+const HEADER = [
+  " Generated by `npm run pipeline` (tools/pipeline/gitlab-ci.ts) from stacks/graph.ts; do not edit by hand.",
+  " What runs when, and with which role: docs/pipeline.md.",
+].join("\n");
+
+/** Renders `.gitlab-ci.yml`. Pure: the same inputs give the same bytes. */
+export function renderPipeline(inputs: PipelineInputs): string {
+  const doc = new Document(pipelineObject(inputs), { aliasDuplicateObjects: false });
+  doc.commentBefore = HEADER;
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** Resolves a relative import to a project `.ts` file, or undefined for packages and non-TypeScript files. */
+function resolveImport(from: string, specifier: string): string | undefined {
+  if (!specifier.startsWith(".")) return undefined;
+  const base = resolve(dirname(from), specifier);
+  for (const candidate of [`${base}.ts`, join(base, "index.ts")]) {
+    try {
+      readFileSync(candidate);
+      return candidate;
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The `rules:changes` globs for `stack`: one `dir/*` per directory of a project file its program reaches through
+ * relative imports from `stacks/<stack>/`, plus its config file and the files every stack depends on.
+ */
+export function stackSources(root: string, stack: StackName): string[] {
+  const seen = new Set<string>();
+  const queue = ["index.ts", "config.ts", "outputs.ts"].map((f) => join(root, "stacks", stack, f));
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const info = ts.preProcessFile(readFileSync(file, "utf8"), true, false);
+    for (const ref of info.importedFiles) {
+      const target = resolveImport(file, ref.fileName);
+      if (target !== undefined) queue.push(target);
+    }
+  }
+  const dirs = [...new Set([...seen].map((f) => relative(root, dirname(f)).split("\\").join("/")))].sort();
+  return [...SHARED_SOURCES, `Pulumi.${stack}.yaml`, ...dirs.map((d) => `${d}/*`)];
+}
+
+/** Reads the inputs of {@link renderPipeline} from the repository at `root`. */
+export function pipelineInputs(root: string): PipelineInputs {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  const pulumiVersion = pkg.dependencies["@pulumi/pulumi"];
+  if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(pulumiVersion ?? "")) {
+    throw new Error(`package.json: @pulumi/pulumi must be pinned to an exact version for the CLI to match it`);
+  }
+  const aws = parse(readFileSync(join(root, "Pulumi.aws.yaml"), "utf8")) as {
+    config?: Record<string, { audience?: unknown } | undefined>;
+  };
+  const audience = aws.config?.["foundation:gitlabOidc"]?.audience;
+  if (typeof audience !== "string" || audience === "") {
+    throw new Error("Pulumi.aws.yaml: foundation:gitlabOidc.audience is missing; the CI jobs pin it as id_tokens aud");
+  }
+  const sources = Object.fromEntries(stackOrder().map((s) => [s, stackSources(root, s)])) as Record<
+    StackName,
+    string[]
+  >;
+  return { pulumiVersion, audience, sources };
+}
+
+/** The repository root. */
+export const ROOT = join(__dirname, "..", "..");
+
+/** Path of the pipeline this script maintains. */
+export const PIPELINE_FILE = join(ROOT, ".gitlab-ci.yml");
+
+if (require.main === module) {
+  writeFileSync(PIPELINE_FILE, renderPipeline(pipelineInputs(ROOT)));
+}
