@@ -47,10 +47,62 @@ export function defaultReference(stack: StackName): string {
   return `${pulumi.getOrganization()}/${pulumi.getProject()}/${stack}`;
 }
 
+/** An upstream stack as a consumer sees it: its outputs, and its plain values where they shape the program. */
+export interface UpstreamStack<C extends Contract> {
+  /** Every output of the contract, read with `requireOutput`. */
+  readonly outputs: ContractOutputs<C>;
+  /**
+   * The plain value of one output, validated against its contract schema, for the few outputs whose value decides
+   * which resources the consumer registers (how many runner records, say). Stack outputs are read from the upstream
+   * stack's state, so they are known in `pulumi preview` too, and resources made from them show in the preview;
+   * this is what `StackReference.getOutputDetails` exists for. Never for secret outputs: those stay Outputs.
+   */
+  value<K extends keyof C & string>(key: K): Promise<ContractValues<C>[K]>;
+}
+
 /**
- * Reads `upstream`'s outputs from `consumer` through a `StackReference`. The phase graph decides which stacks a
- * stack may read; `reference` (from the consumer's `stackReferences` config) overrides the default full name.
+ * Opens `upstream` from `consumer` through a `StackReference`. The phase graph decides which stacks a stack may
+ * read; `reference` (from the consumer's `stackReferences` config) overrides the default full name.
  */
+export function openStack<C extends Contract>(
+  consumer: StackName,
+  upstream: StackName,
+  contract: C,
+  reference?: string,
+  opts?: pulumi.CustomResourceOptions,
+): UpstreamStack<C> {
+  if (!GRAPH[consumer].needs.includes(upstream)) {
+    throw new Error(
+      `stack "${consumer}" may not read stack "${upstream}": the phase graph lets it read ` +
+        `${GRAPH[consumer].needs.map((n) => `"${n}"`).join(", ") || "no stack"} (stacks/graph.ts)`,
+    );
+  }
+  const name = reference ?? defaultReference(upstream);
+  const ref = new pulumi.StackReference(`${upstream}-outputs`, { name }, opts);
+  const out: Record<string, pulumi.Output<unknown>> = {};
+  for (const key of Object.keys(contract)) out[key] = ref.requireOutput(key);
+  return {
+    outputs: out as ContractOutputs<C>,
+    value: async (key) => {
+      const spec = contract[key];
+      if (spec.secret) {
+        throw new Error(`stack "${consumer}": "${upstream}" output "${key}" is secret; read it as an Output`);
+      }
+      const details = await ref.getOutputDetails(key);
+      const parsed = spec.schema.safeParse(details.value);
+      if (!parsed.success) {
+        throw new Error(
+          `stack "${consumer}": "${upstream}" (${name}) output "${key}" ` +
+            (details.value === undefined ? "is missing" : `does not match the contract: ${parsed.error.message}`) +
+            `; run \`pulumi up --stack ${upstream}\` with this version of Foundation first`,
+        );
+      }
+      return parsed.data as ContractValues<C>[typeof key];
+    },
+  };
+}
+
+/** Reads every output of `upstream`'s contract from `consumer`: {@link openStack}'s outputs. */
 export function readStack<C extends Contract>(
   consumer: StackName,
   upstream: StackName,
@@ -58,14 +110,5 @@ export function readStack<C extends Contract>(
   reference?: string,
   opts?: pulumi.CustomResourceOptions,
 ): ContractOutputs<C> {
-  if (!GRAPH[consumer].needs.includes(upstream)) {
-    throw new Error(
-      `stack "${consumer}" may not read stack "${upstream}": the phase graph lets it read ` +
-        `${GRAPH[consumer].needs.map((n) => `"${n}"`).join(", ") || "no stack"} (stacks/graph.ts)`,
-    );
-  }
-  const ref = new pulumi.StackReference(`${upstream}-outputs`, { name: reference ?? defaultReference(upstream) }, opts);
-  const out: Record<string, pulumi.Output<unknown>> = {};
-  for (const key of Object.keys(contract)) out[key] = ref.requireOutput(key);
-  return out as ContractOutputs<C>;
+  return openStack(consumer, upstream, contract, reference, opts).outputs;
 }

@@ -20,7 +20,8 @@ import { labOutputs } from "./lab/outputs";
 export interface StackDefinition<C extends Contract = Contract> {
   readonly configSchema: z.ZodObject;
   readonly contract: C;
-  readonly program: () => ContractExports<C>;
+  /** May be async: a program that shapes its resources from an upstream value awaits it first (contract.ts). */
+  readonly program: () => ContractExports<C> | Promise<ContractExports<C>>;
 }
 
 /** The stacks of the phase graph. */
@@ -36,12 +37,12 @@ export const STACKS: { readonly [N in StackName]: StackDefinition } = {
 };
 
 /** Runs the program of `stack` and returns its exports, secret outputs wrapped as secrets. */
-export function runStack(stack: string): Record<string, unknown> {
+export async function runStack(stack: string): Promise<Record<string, unknown>> {
   if (!isStackName(stack)) {
     throw new UnknownStackError(stack);
   }
   const definition = STACKS[stack];
-  return exportContract(definition.contract, definition.program());
+  return exportContract(definition.contract, await definition.program());
 }
 
 /** The selected stack is not one of Foundation's. */

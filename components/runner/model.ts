@@ -227,8 +227,11 @@ export interface RunnerRecordSpec {
   readonly accessLevel: "not_protected" | "ref_protected";
 }
 
-/** The runner records the `group` stack creates for a model, in config order (local, deploy, then pools). */
-export function runnerRecords(model: RunnerModel): RunnerRecordSpec[] {
+/**
+ * The runner records the `group` stack creates, in config order (local, deploy, then pools). It takes only the
+ * runners, not the fleet and cache settings: the `group` stack creates the records before `lab` knows those.
+ */
+export function runnerRecords(model: Pick<RunnerModel, "local" | "deploy" | "pools">): RunnerRecordSpec[] {
   const docker = (spec: DockerRunnerSpec, kind: RunnerKind, what: string): RunnerRecordSpec => ({
     name: spec.name,
     kind,

@@ -1,22 +1,126 @@
 /** Configuration of the `group` stack: the whole `foundation:` namespace, validated at once. */
 import { z } from "zod";
-import { commonShape, httpsUrl, loadConfig } from "../configuration";
+import { labelSetProblems } from "../../components/gitlab/standard-labels";
+import { commonShape, httpsUrl, loadConfig, text } from "../configuration";
 import { GRAPH } from "../graph";
+import { dockerRunnerSchema } from "./outputs";
+
+const PROJECT_PATH = /^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)+$/;
+
+const labelSchema = z.object({ name: text(), color: text(), description: text() }).strict();
+
+/** One group CI/CD variable set from config (the values Foundation's stacks do not produce, such as tokens). */
+const variableSchema = z
+  .object({
+    /** Variable name. */
+    key: z.string().regex(/^[A-Za-z0-9_]{1,255}$/, { error: "must be 1 to 255 letters, digits or '_'" }),
+    /** The value; give it as a `secure:` value (`pulumi config set --secret`): it is stored as a secret anyway. */
+    value: z.string().min(1, { error: "must not be empty" }),
+    masked: z.boolean().default(true),
+    protected: z.boolean().default(true),
+    raw: z.boolean().default(true),
+    environmentScope: z.string().min(1).default("*"),
+    variableType: z.enum(["env_var", "file"]).default("env_var"),
+    description: z.string().default(""),
+  })
+  .strict();
 
 /** The `group` stack's config schema; `Pulumi.group.yaml` documents every key. */
-export const groupConfigSchema = z.object({
-  ...commonShape(GRAPH.group.needs),
-  gitlab: z
-    .object({
-      /** Base URL of the GitLab instance; the API token comes from the environment (GITLAB_TOKEN), never config. */
-      url: httpsUrl(),
-      /** Full path of the group Foundation manages. */
-      groupPath: z.string().regex(/^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*$/, {
-        error: "must be a GitLab group path such as mson or mson/platform",
-      }),
-    })
-    .strict(),
-});
+export const groupConfigSchema = z
+  .object({
+    ...commonShape(GRAPH.group.needs),
+    gitlab: z
+      .object({
+        /** Base URL of the GitLab instance; the API token comes from the environment (GITLAB_TOKEN), never config. */
+        url: httpsUrl(),
+        /** Full path of the group Foundation manages. */
+        groupPath: z.string().regex(/^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*$/, {
+          error: "must be a GitLab group path such as mson or mson/platform",
+        }),
+      })
+      .strict(),
+    /** Edits to the standard label set (components/gitlab/standard-labels.ts). */
+    labels: z
+      .object({
+        /** Promote same-named project labels to the group label before adopting it. */
+        promote: z.boolean().default(true),
+        add: z.array(labelSchema).default([]),
+        override: z
+          .array(z.object({ name: text(), color: text().optional(), description: text().optional() }).strict())
+          .default([]),
+        drop: z.array(text()).default([]),
+        scopes: z.array(text()).default([]),
+      })
+      .strict()
+      .default({ promote: true, add: [], override: [], drop: [], scopes: [] }),
+    /** Group variables beyond those published from the `aws` stack's outputs. */
+    variables: z.array(variableSchema).default([]),
+    /** The runner manager host's docker-executor runners; the pools' records come from the `aws` stack. */
+    runners: z
+      .object({
+        local: dockerRunnerSchema,
+        deploy: dockerRunnerSchema,
+        /** Longest job any runner record accepts, in seconds. */
+        maximumTimeout: z.number().int().min(600, { error: "must be at least 600 seconds" }).optional(),
+        /** Per-runner rotation marks: change one to replace that runner's record and so rotate its token. */
+        rotation: z.record(z.string(), z.string()).default({}),
+      })
+      .strict(),
+    /** The GitOps repository Flux reconciles, and its deploy key. */
+    gitops: z
+      .object({
+        /** Full path of the repository project. */
+        projectPath: z.string().regex(PROJECT_PATH, { error: "must be a project's full path, e.g. mson/gitops" }),
+        /** Let the key push (Flux image automation needs it; plain reconciliation does not). */
+        canPush: z.boolean().default(false),
+        /** SSH clone URL; default `ssh://git@<GitLab host>/<projectPath>.git`. */
+        repositoryUrl: z
+          .string()
+          .regex(/^ssh:\/\/[^\s@/]+@[^\s/]+\/\S+\.git$/, {
+            error: "must be an ssh:// clone URL, e.g. ssh://git@gitlab.example.com:2222/mson/gitops.git",
+          })
+          .optional(),
+      })
+      .strict(),
+  })
+  .superRefine((config, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    for (const problem of labelSetProblems(config.labels)) issue(["labels"], problem);
+    const { local, deploy } = config.runners;
+    if (local.name === deploy.name) {
+      issue(["runners", "deploy", "name"], `'${deploy.name}' is the local runner's name too; give each its own`);
+    }
+    if (!deploy.protectedOnly) {
+      issue(
+        ["runners", "deploy", "protectedOnly"],
+        "the deploy runner holds deploy credentials: set it to true so only protected branches and tags use it",
+      );
+    }
+    config.variables.forEach((variable, i) => {
+      const twin = config.variables.findIndex(
+        (other) => other.key === variable.key && other.environmentScope === variable.environmentScope,
+      );
+      if (twin !== i) {
+        issue(
+          ["variables", i, "key"],
+          `'${variable.key}' with environment scope '${variable.environmentScope}' is also variables[${twin}]; ` +
+            "keep one or give them different environment scopes",
+        );
+      }
+      if (PUBLISHED_VARIABLES.includes(variable.key)) {
+        issue(["variables", i, "key"], `'${variable.key}' is published from the aws stack's outputs; remove it here`);
+      }
+    });
+  });
+
+/** Variables the stack publishes from the `aws` stack's outputs; config may not set them too. */
+export const PUBLISHED_VARIABLES: readonly string[] = [
+  "AWS_REGION",
+  "PULUMI_BACKEND_URL",
+  "FOUNDATION_SECRETS_PROVIDER",
+  "FOUNDATION_PREVIEW_ROLE_ARN",
+  "FOUNDATION_DEPLOY_ROLE_ARN",
+];
 
 /** The validated `group` config. */
 export type GroupConfig = z.infer<typeof groupConfigSchema>;

@@ -35,6 +35,11 @@ export function fakeUuid(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** A positive integer id derived from `seed`, below a million so it reads as the placeholder it is. */
+export function fakeInteger(seed: string): number {
+  return (parseInt(digest(seed, 8), 16) % 999_999) + 1;
+}
+
 /** A PEM-shaped placeholder: right header and footer, a body that says what it is. */
 export function fakePem(label: string, seed: string): string {
   const body = Buffer.from(`FOUNDATION OFFLINE PLAN PLACEHOLDER ${label} ${digest(seed, 32)}`).toString("base64");
@@ -218,6 +223,15 @@ const RESOURCES: Record<string, Synthesizer> = {
     };
   },
   "random:index/randomUuid:RandomUuid": (ctx) => ({ result: fakeUuid(ctx.urn) }),
+  // GitLab objects are dynamic resources (components/gitlab/): ids are small integers in GitLab, and a runner's
+  // authentication token is a `glrt-` string that the API returns once.
+  "pulumi-nodejs:dynamic/gitlab:GroupLabel": (ctx) => ({ labelId: fakeInteger(ctx.urn), adopted: false }),
+  "pulumi-nodejs:dynamic/gitlab:UserRunner": (ctx) => ({
+    runnerId: fakeInteger(ctx.urn),
+    token: new Secret(`glrt-offline-plan-placeholder-${digest(ctx.urn, 12)}`),
+    tokenExpiresAt: null,
+  }),
+  "pulumi-nodejs:dynamic/gitlab:DeployKey": (ctx) => ({ keyId: fakeInteger(ctx.urn), adopted: false }),
   "random:index/randomInteger:RandomInteger": (ctx) => {
     const min = Number(ctx.inputs.min ?? 0);
     const max = Number(ctx.inputs.max ?? min);

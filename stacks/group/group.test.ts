@@ -1,0 +1,192 @@
+import { join } from "node:path";
+import { planStacks } from "../../tools/plan/engine";
+import { readProjectFile, readStackConfig } from "../../tools/plan/stack-files";
+import { record, Recording } from "../../tools/plan/testing";
+import { present, reveal, Secret } from "../../tools/plan/values";
+import { STANDARD_LABELS } from "../../components/gitlab/standard-labels";
+import { groupProgram } from "./index";
+
+const root = join(__dirname, "..", "..");
+const sample = readStackConfig(root, readProjectFile(root), "group");
+const AWS_REF = "organization/foundation/aws";
+
+/** What the aws stack exports in the plan of its sample config. */
+let awsExports: Record<string, unknown>;
+beforeAll(async () => {
+  const [aws] = await planStacks({ root, stacks: ["aws"] });
+  awsExports = aws.outputs;
+});
+
+/** The sample config with one key's JSON value edited. */
+function edited<T>(key: string, edit: (value: T) => void): Record<string, string> {
+  const value = JSON.parse(sample.config[`foundation:${key}`]) as T;
+  edit(value);
+  return { ...sample.config, [`foundation:${key}`]: JSON.stringify(value) };
+}
+
+function run(config: Record<string, string> = sample.config, aws: Record<string, unknown> = awsExports) {
+  return record(() => groupProgram(), {
+    stack: "group",
+    config,
+    secretKeys: sample.secretKeys,
+    stackReferences: { [AWS_REF]: aws },
+  });
+}
+
+const pools = () => reveal(awsExports.runnerPools) as { name: string; tags: string[] }[];
+
+describe("the group stack with the sample config", () => {
+  let rec: Recording;
+  beforeAll(async () => {
+    rec = await run();
+  });
+
+  it("registers the labels, variables, runner records and deploy key, and nothing else", () => {
+    const count = (type: string) => rec.ofType(type).length;
+    expect(count("pulumi:pulumi:StackReference")).toBe(1);
+    expect(count("pulumi:providers:tls")).toBe(1);
+    expect(count("foundation:gitlab:Group")).toBe(1);
+    expect(count("tls:index/privateKey:PrivateKey")).toBe(1);
+    expect(count("pulumi-nodejs:dynamic/gitlab:DeployKey")).toBe(1);
+    expect(count("pulumi-nodejs:dynamic/gitlab:UserRunner")).toBe(2 + pools().length);
+    expect(count("pulumi-nodejs:dynamic/gitlab:GroupVariable")).toBe(6);
+    // The standard set, one added label (area::eve-skill-farm), none dropped.
+    expect(count("pulumi-nodejs:dynamic/gitlab:GroupLabel")).toBe(STANDARD_LABELS.length + 1);
+    // The stack, then the five singletons above, then the per-runner, per-variable and per-label resources.
+    expect(rec.resources).toHaveLength(1 + 5 + 2 + pools().length + 6 + STANDARD_LABELS.length + 1);
+  });
+
+  it("makes one runner record per docker runner and per aws pool, with their server-side attributes", () => {
+    const runners = rec.ofType("pulumi-nodejs:dynamic/gitlab:UserRunner").map((r) => reveal(r.inputs));
+    expect(runners.map((r) => (r as { description: string }).description.split(":")[0])).toEqual([
+      "proxmox-docker",
+      "proxmox-deploy",
+      ...pools().map((p) => p.name),
+    ]);
+    expect(rec.inputsOf("group-runner-proxmox-deploy")).toMatchObject({
+      runnerType: "group_type",
+      groupPath: "mson",
+      tagList: ["deploy"],
+      runUntagged: false,
+      accessLevel: "ref_protected",
+      maximumTimeout: 3600,
+      rotation: "2026-12",
+    });
+    expect(rec.inputsOf("group-runner-proxmox-docker")).toMatchObject({
+      tagList: ["proxmox-local"],
+      accessLevel: "not_protected",
+      rotation: "",
+    });
+    expect(rec.inputsOf("group-runner-arm64")).toMatchObject({
+      tagList: pools()[0].tags,
+      accessLevel: "not_protected",
+    });
+  });
+
+  it("publishes the aws stack's outputs as variables, the deploy role protected, every value secret", () => {
+    const variables = rec.ofType("pulumi-nodejs:dynamic/gitlab:GroupVariable");
+    for (const variable of variables) expect(variable.inputs.value).toBeInstanceOf(Secret);
+    const byKey = Object.fromEntries(variables.map((v) => [reveal(v.inputs.key) as string, reveal(v.inputs)]));
+    expect(byKey.FOUNDATION_DEPLOY_ROLE_ARN).toMatchObject({
+      value: reveal(awsExports.deployRoleArn),
+      protected: true,
+      masked: false,
+      raw: true,
+    });
+    expect(byKey.FOUNDATION_PREVIEW_ROLE_ARN).toMatchObject({
+      value: reveal(awsExports.previewRoleArn),
+      protected: false,
+    });
+    expect(byKey.PULUMI_BACKEND_URL).toMatchObject({ value: reveal(awsExports.stateBackendUrl) });
+    expect(byKey.FOUNDATION_GITLAB_READ_TOKEN).toMatchObject({
+      value: "offline-plan-placeholder-for-foundation-variables-value",
+      masked: true,
+      protected: false,
+      environmentScope: "*",
+    });
+  });
+
+  it("registers a read-only deploy key on the GitOps project from an ED25519 key made here", () => {
+    expect(rec.inputsOf("group-deploy-ssh")).toEqual({ algorithm: "ED25519" });
+    expect(rec.inputsOf("group-deploy-key")).toMatchObject({ projectPath: "mson/gitops", canPush: false });
+  });
+
+  it("exports tokens and the private key as secrets, and shows neither in clear anywhere else", () => {
+    expect(rec.outputs.runnerTokens).toBeInstanceOf(Secret);
+    expect(rec.outputs.gitopsDeployPrivateKey).toBeInstanceOf(Secret);
+    expect(Object.keys(reveal(rec.outputs.runnerTokens) as object).sort()).toEqual(
+      ["proxmox-docker", "proxmox-deploy", ...pools().map((p) => p.name)].sort(),
+    );
+    const shown = JSON.stringify(present({ outputs: rec.outputs, inputs: rec.resources.map((r) => r.inputs) }, false));
+    expect(shown).not.toContain("glrt-");
+    expect(shown).not.toContain("PRIVATE KEY");
+    expect(shown).not.toContain("offline-plan-placeholder-for-foundation-variables");
+    expect(reveal(rec.outputs.gitopsRepositoryUrl)).toBe("ssh://git@gitlab.example.com/mson/gitops.git");
+  });
+});
+
+describe("the group stack refuses", () => {
+  const refused = async (config: Record<string, string>, aws: Record<string, unknown> = awsExports) => {
+    try {
+      await run(config, aws);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error("the program was expected to fail");
+  };
+
+  it("a docker runner named like an aws pool", async () => {
+    const config = edited<{ local: { name: string } }>("runners", (r) => (r.local.name = pools()[0].name));
+    expect(await refused(config)).toBe(
+      'stack "group" has 1 configuration problem; no resource was registered:\n' +
+        `  - foundation:runners.local.name: '${pools()[0].name}' is also a runner pool of the aws stack ` +
+        "(foundation:runnerFleet.pools); rename one",
+    );
+  });
+
+  it("a rotation mark for a runner that does not exist", async () => {
+    const config = edited<{ rotation: Record<string, string> }>("runners", (r) => (r.rotation = { "arm-64": "1" }));
+    expect(await refused(config)).toContain(
+      "  - foundation:runners.rotation.arm-64: no runner is named 'arm-64'; " +
+        `runners: proxmox-docker, proxmox-deploy, ${pools()
+          .map((p) => p.name)
+          .join(", ")}`,
+    );
+  });
+
+  it("a deploy runner that also serves unprotected refs", async () => {
+    const config = edited<{ deploy: { protectedOnly: boolean } }>("runners", (r) => (r.deploy.protectedOnly = false));
+    expect(await refused(config)).toContain(
+      "  - foundation:runners.deploy.protectedOnly: the deploy runner holds deploy credentials: set it to true so " +
+        "only protected branches and tags use it",
+    );
+  });
+
+  it("a variable the stack publishes from the aws stack, and a variable defined twice", async () => {
+    const config = edited<{ key: string; value: string }[]>("variables", (v) => {
+      v.push({ key: "PULUMI_BACKEND_URL", value: "s3://elsewhere" }, { ...v[0] });
+    });
+    const message = await refused(config);
+    expect(message).toContain(
+      "  - foundation:variables[1].key: 'PULUMI_BACKEND_URL' is published from the aws stack's outputs; remove it here",
+    );
+    expect(message).toContain(
+      "  - foundation:variables[2].key: 'FOUNDATION_GITLAB_READ_TOKEN' with environment scope '*' is also " +
+        "variables[0]; keep one or give them different environment scopes",
+    );
+  });
+
+  it("an override of a label the standard set does not have", async () => {
+    const config = edited<{ override: { name: string }[] }>("labels", (l) => (l.override = [{ name: "priority::9" }]));
+    expect(await refused(config)).toContain(
+      "  - foundation:labels: labels.override 'priority::9': not a standard label (did you mean 'priority::1'?); " +
+        "add it under add instead",
+    );
+  });
+
+  it("runner pools from an aws stack that does not match this version's contract", async () => {
+    expect(await refused(sample.config, { ...awsExports, runnerPools: [{ name: "arm64" }] })).toMatch(
+      /^stack "group": "aws" \(organization\/foundation\/aws\) output "runnerPools" does not match the contract: [^]*; run `pulumi up --stack aws` with this version of Foundation first$/,
+    );
+  });
+});
