@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Conditions, renderPolicy, Statement } from "./policy-document";
+import { FOUNDATION_IAM_PATH } from "./iam-path";
 
 /**
  * What a CI role is for. `preview` serves merge request pipelines on any branch of its projects (read-only);
@@ -179,6 +180,7 @@ export class GitlabOidc extends pulumi.ComponentResource {
         `${name}-${spec.name}`,
         {
           name: spec.name,
+          path: FOUNDATION_IAM_PATH,
           description: `GitLab CI ${spec.kind} role for ${spec.projects.join(", ")}`,
           assumeRolePolicy: provider.arn.apply((arn) => trustPolicy(spec, arn, args.gitlabUrl, audience)),
           maxSessionDuration: spec.maxSessionDuration ?? 3600,

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { renderPolicy } from "./policy-document";
+import { FOUNDATION_IAM_PATH } from "./iam-path";
 
 /** Arguments of {@link LabAccess}. */
 export interface LabAccessArgs {
@@ -136,7 +137,7 @@ export class LabAccess extends pulumi.ComponentResource {
     const user = (purpose: string, policy: pulumi.Input<string>) => {
       const iamUser = new aws.iam.User(
         `${name}-${purpose}`,
-        { name: `${name}-${purpose}`, path: "/foundation/lab/" },
+        { name: `${name}-${purpose}`, path: `${FOUNDATION_IAM_PATH}lab/` },
         { parent: this },
       );
       new aws.iam.UserPolicy(`${name}-${purpose}`, { user: iamUser.name, policy }, { parent: this });

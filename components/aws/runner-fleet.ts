@@ -5,6 +5,7 @@ import { Document } from "yaml";
 import { KEY_USER_ACTIONS, KmsKey } from "./kms-key";
 import { renderPolicy, Statement } from "./policy-document";
 import { PrivateBucket } from "./private-bucket";
+import { FOUNDATION_IAM_PATH } from "./iam-path";
 
 /** One autoscaled runner pool: one ASG, driven by one `[[runners]]` entry (reference §1.8). */
 export interface FleetPool {
@@ -324,6 +325,7 @@ export class RunnerFleet extends pulumi.ComponentResource {
       `${name}-manager`,
       {
         name: `${name}-runner-manager`,
+        path: FOUNDATION_IAM_PATH,
         description: "GitLab Runner manager on premises, through IAM Roles Anywhere",
         assumeRolePolicy: trustAnchor.arn.apply((arn) => managerTrustPolicy(arn, args.managerCommonName)),
       },

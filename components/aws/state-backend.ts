@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KmsKey } from "./kms-key";
 import { PrivateBucket } from "./private-bucket";
 import { stateAccessPolicy } from "./state-access";
+import { FOUNDATION_IAM_PATH } from "./iam-path";
 
 /** Arguments of {@link StateBackend}. */
 export interface StateBackendArgs {
@@ -99,6 +100,7 @@ export class StateBackend extends pulumi.ComponentResource {
       read: new aws.iam.Policy(
         `${name}-read`,
         {
+          path: FOUNDATION_IAM_PATH,
           description: "Preview Foundation stacks: read Pulumi state and take locks",
           policy: pulumi.all([bucket.arn, key.arn]).apply(([b, k]) => stateAccessPolicy("read", b, k)),
         },
@@ -107,6 +109,7 @@ export class StateBackend extends pulumi.ComponentResource {
       write: new aws.iam.Policy(
         `${name}-write`,
         {
+          path: FOUNDATION_IAM_PATH,
           description: "Deploy Foundation stacks: read and write Pulumi state",
           policy: pulumi.all([bucket.arn, key.arn]).apply(([b, k]) => stateAccessPolicy("write", b, k)),
         },

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { GitlabOidc } from "../../components/aws/gitlab-oidc";
+import { FOUNDATION_IAM_PATH } from "../../components/aws/iam-path";
 import { IdentityCenter } from "../../components/aws/identity-center";
 import { KmsKey } from "../../components/aws/kms-key";
 import { LabAccess } from "../../components/aws/lab-access";
@@ -18,31 +19,91 @@ import { awsOutputs } from "./outputs";
 
 /**
  * The services the deploy role may change: the ones Foundation's stacks manage, and nothing else. A service-level
- * grant (not `*:*`) keeps a compromised pipeline out of everything the landing zone does not own.
+ * grant (not `*:*`) keeps a compromised pipeline out of everything the landing zone does not own. IAM is not among
+ * them: the deploy role writes IAM identities under Foundation's path only ({@link deployPolicy}).
  */
 export const DEPLOY_SERVICES = [
   "autoscaling",
   "ec2",
-  "iam",
   "identitystore",
   "kms",
   "organizations",
   "rolesanywhere",
   "route53",
-  "s3",
   "secretsmanager",
+  "s3",
   "sso",
   "ssm",
 ] as const;
 
-/** The deploy role's policy: the managed services, by service. */
-export function deployPolicy(): string {
+/** What {@link deployPolicy} scopes its grants and guardrails to. */
+export interface DeployScope {
+  /** The management account the stacks deploy into. */
+  readonly accountId: string;
+  /** Host of the GitLab instance: the name of its IAM OIDC provider. */
+  readonly gitlabHost: string;
+  /** The Pulumi state bucket. */
+  readonly stateBucketName: string;
+}
+
+/**
+ * The deploy role's policy. Allows: the managed services; IAM reads everywhere (refresh reads attached AWS-managed
+ * policies); IAM writes only to roles, policies and users under {@link FOUNDATION_IAM_PATH} and to the GitLab OIDC
+ * provider, plus the service-linked roles that Auto Scaling, Spot and Identity Center create for themselves. Denies,
+ * whatever a later grant says, what no pipeline may do even to resources it manages: take the account out of the
+ * organization or close an account, delete or disable a KMS key (keys are `protect`ed; deleting one is a person's
+ * decision), and delete the state bucket, its policy or old state versions (docs/runbooks/bootstrap-state.md).
+ */
+export function deployPolicy(scope: DeployScope): string {
+  const iam = (resource: string) => `arn:aws:iam::${scope.accountId}:${resource}`;
+  const bucket = `arn:aws:s3:::${scope.stateBucketName}`;
   return renderPolicy([
     {
       Sid: "ManageFoundationServices",
       Effect: "Allow",
       Action: DEPLOY_SERVICES.map((service) => `${service}:*`),
       Resource: "*",
+    },
+    { Sid: "ReadIam", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
+    {
+      Sid: "ManageFoundationIdentities",
+      Effect: "Allow",
+      Action: "iam:*",
+      Resource: [
+        iam(`role${FOUNDATION_IAM_PATH}*`),
+        iam(`policy${FOUNDATION_IAM_PATH}*`),
+        iam(`user${FOUNDATION_IAM_PATH}*`),
+        iam(`oidc-provider/${scope.gitlabHost}`),
+      ],
+    },
+    {
+      Sid: "CreateServiceLinkedRoles",
+      Effect: "Allow",
+      Action: "iam:CreateServiceLinkedRole",
+      Resource: iam("role/aws-service-role/*"),
+      Condition: {
+        StringEquals: {
+          "iam:AWSServiceName": ["autoscaling.amazonaws.com", "spot.amazonaws.com", "sso.amazonaws.com"],
+        },
+      },
+    },
+    {
+      Sid: "KeepTheOrganization",
+      Effect: "Deny",
+      Action: [
+        "organizations:CloseAccount",
+        "organizations:DeleteOrganization",
+        "organizations:LeaveOrganization",
+        "organizations:RemoveAccountFromOrganization",
+      ],
+      Resource: "*",
+    },
+    { Sid: "KeepKeys", Effect: "Deny", Action: ["kms:DisableKey", "kms:ScheduleKeyDeletion"], Resource: "*" },
+    {
+      Sid: "KeepState",
+      Effect: "Deny",
+      Action: ["s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:DeleteObjectVersion"],
+      Resource: [bucket, `${bucket}/*`],
     },
   ]);
 }
@@ -115,7 +176,16 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
       roles: roleSpecs.map((spec) =>
         spec.kind === "preview"
           ? { ...spec, managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }
-          : { ...spec, inlinePolicies: { "foundation-deploy": deployPolicy() } },
+          : {
+              ...spec,
+              inlinePolicies: {
+                "foundation-deploy": deployPolicy({
+                  accountId: config.accountId,
+                  gitlabHost: new URL(config.gitlabOidc.url).host,
+                  stateBucketName: config.stateBackend.bucketName,
+                }),
+              },
+            },
       ),
     },
     opts,
@@ -188,6 +258,7 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
     stateBackendUrl: state.backendUrl,
     secretsProviderUrl: state.secretsProviderUrl,
     stateKeyArn: state.keyArn,
+    stateKeyAlias: state.keyAlias,
     kmsKeyArns: pulumi
       .all([state.keyArn, fleet.cacheKeyArn, appSecrets.arn])
       .apply(([stateKey, runnerCacheKey, appSecretsKey]) => ({

@@ -17,6 +17,10 @@ export const awsOutputs = defineContract({
   stateBackendUrl: { schema: z.string(), description: "`pulumi login` URL of the state backend." },
   secretsProviderUrl: { schema: z.string(), description: "`--secrets-provider` URL of the state KMS key." },
   stateKeyArn: { schema: arn, description: "ARN of the KMS key that encrypts state and secrets." },
+  stateKeyAlias: {
+    schema: z.string().regex(/^alias\//),
+    description: "Alias of the state KMS key (`alias/...`), the name `--secrets-provider awskms://` URLs use.",
+  },
   kmsKeyArns: {
     schema: z.object({ state: arn, runnerCache: arn, appSecrets: arn }),
     description: "KMS key ARNs by purpose.",

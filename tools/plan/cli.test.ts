@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { main } from "./cli";
 import { PlanDocument } from "./document";
 import { PolicyEvaluator } from "./engine";
+import { renderMarkdownDiff } from "./markdown";
 
 const root = join(__dirname, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "foundation-plan-"));
@@ -227,6 +228,39 @@ describe("npm run plan", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("renders the review diff as markdown: the renderer's output for the same two plans", async () => {
+    const before = join(scratch, "aws-before.json");
+    writeFileSync(before, (await run(["--stack", "aws", "--json"])).stdout);
+    const file = writeConfig("aws", (t) => t.replace("cacheExpirationDays: 14", "cacheExpirationDays: 7"));
+    const after = JSON.parse((await run(["--stack", "aws", "--json", "--config", `aws=${file}`])).stdout);
+    const { code, stdout } = await run([
+      "--stack",
+      "aws",
+      "--config",
+      `aws=${file}`,
+      "--diff",
+      before,
+      "--format",
+      "markdown",
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(renderMarkdownDiff(JSON.parse(readFileSync(before, "utf8")) as PlanDocument, after));
+    expect(stdout).toContain("### Stack `aws`: 0 to create, 1 to update, 0 to replace, 0 to delete");
+    expect(stdout).toContain("  - `inputs.rules[0].expiration.days`: `14` → `7`");
+  });
+
+  it.each([
+    [["--format", "html"], "error: --format html: expected text or markdown\n"],
+    [["--format", "markdown"], "error: --format markdown renders a diff: give the earlier plan with --diff OLD.json\n"],
+    [
+      ["--format", "markdown", "--diff", "x.json", "--show-secrets"],
+      "error: --format markdown is the review note: it goes without --json and --show-secrets\n",
+    ],
+  ])("refuses %j", async (argv, message) => {
+    const { code, stdout, stderr } = await run(argv);
+    expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: "", stderr: message });
   });
 
   it("refuses a --diff file that is not a plan", async () => {

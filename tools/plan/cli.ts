@@ -2,6 +2,10 @@
  * `npm run plan`: the offline plan of every stack (DESIGN.md §5).
  *
  *   npm run -s plan -- [--stack NAME]... [--config STACK=FILE]... [--json] [--show-secrets] [--diff OLD.json]
+ *                      [--format text|markdown] [--policy-pack DIR] [--debug]
+ *
+ * `--format markdown` (with `--diff`) renders the review diff a merge request note shows (tools/plan/markdown.ts,
+ * issue 9); it is meant to be posted, so it refuses `--show-secrets`.
  *
  * Exit status: 0; 1 when a mandatory policy is violated; 2 for bad arguments, bad config or a program error, with a
  * message that names the stack and the key (and a stack trace only with --debug).
@@ -12,6 +16,7 @@ import { parseArgs } from "node:util";
 import { isStackName, STACK_NAMES, StackName } from "../../stacks/graph";
 import { diffPlans, renderDiff } from "./diff";
 import { renderTree, toDocument, PlanDocument } from "./document";
+import { renderMarkdownDiff } from "./markdown";
 import { planStacks, PolicyEvaluator } from "./engine";
 import { EnforcementLevel, PolicyPackSession, startPolicyPack } from "./policy-pack";
 
@@ -30,6 +35,7 @@ interface Arguments {
   readonly json: boolean;
   readonly showSecrets: boolean;
   readonly diff?: string;
+  readonly format: "text" | "markdown";
   readonly debug: boolean;
   readonly policyPack?: string;
 }
@@ -54,6 +60,7 @@ function parse(argv: readonly string[]): Arguments {
         json: { type: "boolean", default: false },
         "show-secrets": { type: "boolean", default: false },
         diff: { type: "string" },
+        format: { type: "string", default: "text" },
         debug: { type: "boolean", default: false },
         "policy-pack": { type: "string" },
       },
@@ -62,6 +69,16 @@ function parse(argv: readonly string[]): Arguments {
     }));
   } catch (err) {
     throw new UsageError((err as Error).message);
+  }
+  const format = values.format;
+  if (format !== "text" && format !== "markdown") {
+    throw new UsageError(`--format ${format}: expected text or markdown`);
+  }
+  if (format === "markdown" && values.diff === undefined) {
+    throw new UsageError("--format markdown renders a diff: give the earlier plan with --diff OLD.json");
+  }
+  if (format === "markdown" && (values.json || values["show-secrets"])) {
+    throw new UsageError("--format markdown is the review note: it goes without --json and --show-secrets");
   }
   const configFiles: Partial<Record<StackName, string>> = {};
   for (const entry of values.config ?? []) {
@@ -75,6 +92,7 @@ function parse(argv: readonly string[]): Arguments {
     json: values.json,
     showSecrets: values["show-secrets"],
     diff: values.diff,
+    format,
     debug: values.debug,
     policyPack: values["policy-pack"] ? resolve(values["policy-pack"]) : undefined,
   };
@@ -118,7 +136,8 @@ export async function main(
     for (const plan of plans) for (const d of plan.diagnostics) io.stderr(`${plan.name}: ${d}\n`);
     const document = toDocument(plans, args.showSecrets);
     const diff = before ? diffPlans(before, document) : undefined;
-    if (args.json) io.stdout(`${JSON.stringify(diff ? { ...document, diff } : document, null, 2)}\n`);
+    if (before && args.format === "markdown") io.stdout(renderMarkdownDiff(before, document));
+    else if (args.json) io.stdout(`${JSON.stringify(diff ? { ...document, diff } : document, null, 2)}\n`);
     else io.stdout(diff ? renderDiff(diff) : renderTree(document));
     const mandatory = plans.flatMap((p) => p.violations).filter((v) => v.enforcementLevel === "mandatory");
     if (mandatory.length > 0) {
