@@ -1,7 +1,14 @@
 import * as kubernetes from "@pulumi/kubernetes";
 import { record } from "../../tools/plan/testing";
 import { isBuiltInApiVersion, recordedObjects, validateObjects } from "../kubernetes/platform/schema-validation";
-import { EveSkillFarm, EveSkillFarmArgs, imagePinProblem } from "./eve-skill-farm";
+import { resources } from "../kubernetes/platform/common";
+import {
+  EVE_SKILL_FARM_DEFAULTS,
+  EveSkillFarm,
+  EveSkillFarmArgs,
+  eveSkillFarmProblems,
+  imagePinProblem,
+} from "./eve-skill-farm";
 
 const IMAGE = "registry.example.com/mson/eve-skill-farm:1.4.2";
 const args: EveSkillFarmArgs = {
@@ -56,6 +63,7 @@ describe("EveSkillFarm", () => {
       url: "https://eve.lab.example.com/",
       healthUrl: "https://eve.lab.example.com/healthz",
     });
+    expect(rec.resources.filter((r) => r.protect).map((r) => r.name)).toEqual(["eve-data"]);
     const deployment = rec.named("eve-deployment");
     expect(deployment.dependencies).toEqual(
       expect.arrayContaining([rec.named("eve-data").urn, rec.named("eve-credentials").urn]),
@@ -210,8 +218,40 @@ describe("EveSkillFarm", () => {
       "EveSkillFarm 'eve': secretsPrefix 'lab' must be a Secrets Manager path ending in '/', e.g. lab/",
     ],
     [{ runAsUser: 0 }, "EveSkillFarm 'eve': runAsUser must be a non-zero user id, got 0"],
+    [
+      { resources: resources("1", "512Mi", "500m", "256Mi") },
+      "EveSkillFarm 'eve': resources.requests.cpu 1 exceeds limits.cpu 500m; raise the limit; resources.requests.memory 512Mi exceeds limits.memory 256Mi; raise the limit",
+    ],
+    [
+      { resources: resources("half", "128Mi", "500m", "256MB") },
+      "EveSkillFarm 'eve': resources.requests.cpu 'half' must be a quantity such as 250m or 0.5; resources.limits.memory '256MB' must be a quantity such as 256Mi",
+    ],
+    [
+      { secretName: "/eve" },
+      "EveSkillFarm 'eve': secretName '/eve' must be a Secrets Manager name under the prefix (letters, digits and /_+=.@-, no leading /), e.g. eve-skill-farm/credentials",
+    ],
   ])("rejects %j", async (overrides, message) => {
     await expect(recordApp(overrides)).rejects.toThrow(message);
+  });
+
+  it("reports every problem of the arguments it is given at once, each naming its argument", () => {
+    expect(
+      eveSkillFarmProblems({ image: "eve:latest", replicas: 2, storageSize: "1G", healthPath: "healthz" }),
+    ).toEqual([
+      {
+        arg: "image",
+        message:
+          "'eve:latest' uses the tag 'latest', which moves with every push; pin a version tag or a digest, e.g. registry.example.com/eve-skill-farm:1.4.2",
+      },
+      {
+        arg: "replicas",
+        message:
+          "2 needs volumeAccessMode ReadWriteMany: a ReadWriteOnce volume attaches to one node, so a second pod elsewhere would never start",
+      },
+      { arg: "healthPath", message: "'healthz' must start with /" },
+      { arg: "storageSize", message: "'1G' must be a quantity such as 1Gi" },
+    ]);
+    expect(eveSkillFarmProblems({ ...EVE_SKILL_FARM_DEFAULTS, ...args })).toEqual([]);
   });
 
   it.each([

@@ -136,6 +136,154 @@ export function imagePinProblem(image: string): string | null {
   return null;
 }
 
+/** The values {@link EveSkillFarm} uses for the arguments a caller leaves out; the stack's config defaults too. */
+export const EVE_SKILL_FARM_DEFAULTS = {
+  namespace: APP,
+  replicas: 1,
+  containerPort: 8080,
+  healthPath: "/healthz",
+  storageSize: "1Gi",
+  volumeAccessMode: "ReadWriteOnce",
+  secretName: `${APP}/credentials`,
+  runAsUser: 10001,
+  resources: resources("50m", "128Mi", "500m", "256Mi"),
+} as const satisfies Partial<Record<keyof EveSkillFarmArgs, unknown>>;
+
+/** The plain arguments {@link eveSkillFarmProblems} checks. */
+export type EveSkillFarmSettings = Partial<Omit<EveSkillFarmArgs, PlatformNameArg>>;
+
+type PlatformNameArg =
+  | "ingressClassName"
+  | "storageClassName"
+  | "clusterSecretStoreName"
+  | "clusterIssuerName"
+  | "ingressNamespace"
+  | "ingressPodLabels";
+
+/** One problem with one argument: the argument and what is wrong with its value, with the fix. */
+export interface EveSkillFarmProblem {
+  readonly arg: keyof EveSkillFarmSettings;
+  /** The field inside the argument, dotted (`requests.cpu`), when the problem is with one field of an object. */
+  readonly field?: string;
+  /** Reads after the argument's name: `image 'x:latest' uses the tag 'latest' …`. */
+  readonly message: string;
+}
+
+// CPU in cores or millicores, memory in bytes with an optional SI or binary suffix: the quantity forms the API
+// accepts for these resources (https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/).
+const CPU = /^([0-9]+(\.[0-9]+)?)(m?)$/;
+const MEMORY = /^([0-9]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+const MEMORY_UNITS: Record<string, number> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+};
+
+function cpuCores(quantity: string): number | null {
+  const match = CPU.exec(quantity);
+  return match ? Number(match[1]) / (match[3] === "m" ? 1000 : 1) : null;
+}
+
+function memoryBytes(quantity: string): number | null {
+  const match = MEMORY.exec(quantity);
+  return match ? Number(match[1]) * (match[2] === undefined ? 1 : MEMORY_UNITS[match[2]]) : null;
+}
+
+function resourceProblems(r: ContainerResources): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  for (const [kind, parse, example] of [
+    ["cpu", cpuCores, "250m or 0.5"],
+    ["memory", memoryBytes, "256Mi"],
+  ] as const) {
+    const request = parse(r.requests[kind]);
+    const limit = parse(r.limits[kind]);
+    if (request === null) {
+      problems.push({
+        field: `requests.${kind}`,
+        message: `'${r.requests[kind]}' must be a quantity such as ${example}`,
+      });
+    }
+    if (limit === null) {
+      problems.push({ field: `limits.${kind}`, message: `'${r.limits[kind]}' must be a quantity such as ${example}` });
+    }
+    // The API server refuses a pod whose request exceeds its limit, long after the plan looked fine.
+    if (request !== null && limit !== null && request > limit) {
+      problems.push({
+        field: `requests.${kind}`,
+        message: `${r.requests[kind]} exceeds limits.${kind} ${r.limits[kind]}; raise the limit`,
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every problem with the plain arguments that are given, each naming the argument: what {@link EveSkillFarm} refuses
+ * before it registers anything, and what the `eve-skill-farm` stack's config checks at the keys of the same names.
+ */
+export function eveSkillFarmProblems(args: EveSkillFarmSettings): EveSkillFarmProblem[] {
+  const problems: EveSkillFarmProblem[] = [];
+  const problem = (arg: keyof EveSkillFarmSettings, message: string) => problems.push({ arg, message });
+  if (args.image !== undefined) {
+    const pinProblem = imagePinProblem(args.image);
+    if (pinProblem !== null) {
+      problem(
+        "image",
+        `'${args.image}' ${pinProblem}; pin a version tag or a digest, e.g. registry.example.com/${APP}:1.4.2`,
+      );
+    }
+  }
+  if (args.host !== undefined && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(args.host)) {
+    problem("host", `'${args.host}' must be a lowercase DNS name such as eve.lab.example.com`);
+  }
+  const replicas = args.replicas ?? EVE_SKILL_FARM_DEFAULTS.replicas;
+  const volumeAccessMode = args.volumeAccessMode ?? EVE_SKILL_FARM_DEFAULTS.volumeAccessMode;
+  if (!Number.isInteger(replicas) || replicas < 1) {
+    problem("replicas", `must be a whole number of at least 1, got ${replicas}`);
+  } else if (replicas > 1 && volumeAccessMode === "ReadWriteOnce") {
+    problem(
+      "replicas",
+      `${replicas} needs volumeAccessMode ReadWriteMany: a ReadWriteOnce volume attaches to one node, so a second pod elsewhere would never start`,
+    );
+  }
+  const { containerPort, healthPath, storageSize, secretsPrefix, secretName, runAsUser } = args;
+  if (
+    containerPort !== undefined &&
+    (!Number.isInteger(containerPort) || containerPort < 1024 || containerPort > 65535)
+  ) {
+    problem("containerPort", `${containerPort} must be 1024-65535: a non-root process cannot bind lower ports`);
+  }
+  if (healthPath !== undefined && !healthPath.startsWith("/"))
+    problem("healthPath", `'${healthPath}' must start with /`);
+  if (storageSize !== undefined && !/^[0-9]+(Mi|Gi|Ti)$/.test(storageSize)) {
+    problem("storageSize", `'${storageSize}' must be a quantity such as 1Gi`);
+  }
+  if (secretsPrefix !== undefined && !/^[A-Za-z0-9/_+=.@-]+\/$/.test(secretsPrefix)) {
+    problem("secretsPrefix", `'${secretsPrefix}' must be a Secrets Manager path ending in '/', e.g. lab/`);
+  }
+  // Secrets Manager names allow these characters only
+  // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html#API_CreateSecret_RequestSyntax).
+  if (secretName !== undefined && !/^[A-Za-z0-9_+=.@-][A-Za-z0-9/_+=.@-]*$/.test(secretName)) {
+    problem(
+      "secretName",
+      `'${secretName}' must be a Secrets Manager name under the prefix (letters, digits and /_+=.@-, no leading /), e.g. ${EVE_SKILL_FARM_DEFAULTS.secretName}`,
+    );
+  }
+  if (runAsUser !== undefined && (!Number.isInteger(runAsUser) || runAsUser < 1)) {
+    problem("runAsUser", `must be a non-zero user id, got ${runAsUser}`);
+  }
+  if (args.resources !== undefined) {
+    for (const { field, message } of resourceProblems(args.resources))
+      problems.push({ arg: "resources", field, message });
+  }
+  return problems;
+}
+
 /** The application's objects, as plain Kubernetes API values. */
 export function renderEveSkillFarm(input: EveSkillFarmInput): EveSkillFarmObjects {
   const ns = input.namespace;
@@ -322,43 +470,20 @@ export class EveSkillFarm extends pulumi.ComponentResource {
 
   constructor(name: string, args: EveSkillFarmArgs, opts?: pulumi.ComponentResourceOptions) {
     super("foundation:apps:EveSkillFarm", name, {}, opts);
-    const fail = (message: string): never => {
-      throw new Error(`EveSkillFarm '${name}': ${message}`);
-    };
-    const namespaceName = args.namespace ?? APP;
-    const replicas = args.replicas ?? 1;
-    const containerPort = args.containerPort ?? 8080;
-    const healthPath = args.healthPath ?? "/healthz";
-    const storageSize = args.storageSize ?? "1Gi";
-    const volumeAccessMode = args.volumeAccessMode ?? "ReadWriteOnce";
-    const secretName = args.secretName ?? `${APP}/credentials`;
+    const namespaceName = args.namespace ?? EVE_SKILL_FARM_DEFAULTS.namespace;
+    const replicas = args.replicas ?? EVE_SKILL_FARM_DEFAULTS.replicas;
+    const containerPort = args.containerPort ?? EVE_SKILL_FARM_DEFAULTS.containerPort;
+    const healthPath = args.healthPath ?? EVE_SKILL_FARM_DEFAULTS.healthPath;
+    const storageSize = args.storageSize ?? EVE_SKILL_FARM_DEFAULTS.storageSize;
+    const volumeAccessMode = args.volumeAccessMode ?? EVE_SKILL_FARM_DEFAULTS.volumeAccessMode;
+    const secretName = args.secretName ?? EVE_SKILL_FARM_DEFAULTS.secretName;
+    const runAsUser = args.runAsUser ?? EVE_SKILL_FARM_DEFAULTS.runAsUser;
     requireDnsLabel("EveSkillFarm", name, "namespace", namespaceName);
-    const pinProblem = imagePinProblem(args.image);
-    if (pinProblem !== null) {
-      fail(
-        `image '${args.image}' ${pinProblem}; pin a version tag or a digest, e.g. registry.example.com/${APP}:1.4.2`,
-      );
+    const problems = eveSkillFarmProblems(args);
+    if (problems.length > 0) {
+      const described = problems.map((p) => `${p.arg}${p.field === undefined ? "" : `.${p.field}`} ${p.message}`);
+      throw new Error(`EveSkillFarm '${name}': ${described.join("; ")}`);
     }
-    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(args.host)) {
-      fail(`host '${args.host}' must be a lowercase DNS name such as eve.lab.example.com`);
-    }
-    if (!Number.isInteger(replicas) || replicas < 1)
-      fail(`replicas must be a whole number of at least 1, got ${replicas}`);
-    if (replicas > 1 && volumeAccessMode === "ReadWriteOnce") {
-      fail(
-        `replicas ${replicas} needs volumeAccessMode ReadWriteMany: a ReadWriteOnce volume attaches to one node, so a second pod elsewhere would never start`,
-      );
-    }
-    if (!Number.isInteger(containerPort) || containerPort < 1024 || containerPort > 65535) {
-      fail(`containerPort ${containerPort} must be 1024-65535: a non-root process cannot bind lower ports`);
-    }
-    if (!healthPath.startsWith("/")) fail(`healthPath '${healthPath}' must start with /`);
-    if (!/^[0-9]+(Mi|Gi|Ti)$/.test(storageSize)) fail(`storageSize '${storageSize}' must be a quantity such as 1Gi`);
-    if (!/^[A-Za-z0-9/_+=.@-]+\/$/.test(args.secretsPrefix)) {
-      fail(`secretsPrefix '${args.secretsPrefix}' must be a Secrets Manager path ending in '/', e.g. lab/`);
-    }
-    const runAsUser = args.runAsUser ?? 10001;
-    if (!Number.isInteger(runAsUser) || runAsUser < 1) fail(`runAsUser must be a non-zero user id, got ${runAsUser}`);
 
     const rendered = pulumi
       .all([
@@ -379,7 +504,7 @@ export class EveSkillFarm extends pulumi.ComponentResource {
           healthPath,
           storageSize,
           volumeAccessMode,
-          resources: args.resources ?? resources("50m", "128Mi", "500m", "256Mi"),
+          resources: args.resources ?? EVE_SKILL_FARM_DEFAULTS.resources,
           runAsUser,
           ingressClassName,
           storageClassName,
@@ -401,7 +526,9 @@ export class EveSkillFarm extends pulumi.ComponentResource {
     const claim = new kubernetes.core.v1.PersistentVolumeClaim(
       `${name}-data`,
       { metadata: rendered.persistentVolumeClaim.metadata, spec: apiValue(rendered.persistentVolumeClaim.spec) },
-      after(),
+      // The application's data lives on this claim: deleting or replacing it must stop `pulumi up` instead of
+      // destroying the volume (DESIGN.md §3 "Protection"; policy pulumi-resource-stateful-protected).
+      { ...after(), protect: true },
     );
     const externalSecret = new kubernetes.apiextensions.CustomResource(
       `${name}-credentials`,

@@ -4,7 +4,7 @@ import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { LOCALHOST_SERVER, openTestPki, TestCa, TestCertificate, TestPki } from "../../components/talos/test-pki";
-import { main, parseArgs, parseDuration, smokeCheck, SmokeOptions } from "./smoke";
+import { healthUrlOf, main, parseArgs, parseDuration, smokeCheck, SmokeOptions } from "./smoke";
 
 let pki: TestPki;
 let ca: TestCa;
@@ -144,11 +144,15 @@ describe("command line", () => {
   });
 
   it.each<[string[], string]>([
-    [[], "--url is required, e.g. --url https://eve.lab.example.com/healthz"],
+    [[], "--url or --stack is required, e.g. --url https://eve.lab.example.com/healthz or --stack eve-skill-farm"],
+    [
+      ["--url", "https://x/healthz", "--stack", "eve-skill-farm"],
+      "--url and --stack both name the endpoint; give one of them",
+    ],
     [["--url"], "--url needs a value"],
     [
       ["--url", "https://x/healthz", "--retries", "3"],
-      "unknown argument '--retries'; usage: smoke.ts --url https://… [--ca FILE] [--timeout 60s]",
+      "unknown argument '--retries'; usage: smoke.ts (--url https://… | --stack eve-skill-farm) [--ca FILE] [--timeout 60s]",
     ],
     [
       ["--url", "https://x/healthz", "--timeout", "0s"],
@@ -180,9 +184,54 @@ describe("command line", () => {
     const err = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
       await expect(main(["--timeout", "60s"])).resolves.toBe(2);
-      expect(err).toHaveBeenCalledWith("--url is required, e.g. --url https://eve.lab.example.com/healthz\n");
+      expect(err).toHaveBeenCalledWith(
+        "--url or --stack is required, e.g. --url https://eve.lab.example.com/healthz or --stack eve-skill-farm\n",
+      );
     } finally {
       err.mockRestore();
     }
+  });
+
+  it("requests the healthUrl output of the stack named by --stack", async () => {
+    const s = await serve((res) => res.writeHead(200).end());
+    const caFile = path.join(scratch, "trusted-stack.pem");
+    writeFileSync(caFile, ca.certPem);
+    const asked: string[] = [];
+    const readOutputs = async (stack: string) => {
+      asked.push(stack);
+      return { url: s.url.replace(/healthz$/, ""), healthUrl: s.url, host: "127.0.0.1", namespace: "eve-skill-farm" };
+    };
+    const out = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      await expect(main(["--stack", "eve-skill-farm", "--ca", caFile], { readOutputs })).resolves.toBe(0);
+      expect(asked).toEqual(["eve-skill-farm"]);
+      expect(out).toHaveBeenCalledWith(`smoke check passed: ${s.url} answered 200 (attempt 1)\n`);
+    } finally {
+      out.mockRestore();
+      await s.close();
+    }
+  });
+
+  it("exits 2 naming the stack when it has no healthUrl output", async () => {
+    const err = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      await expect(
+        main(["--stack", "acme/foundation/eve-skill-farm"], { readOutputs: async () => ({ url: "https://x/" }) }),
+      ).resolves.toBe(2);
+      expect(err).toHaveBeenCalledWith(
+        "stack 'acme/foundation/eve-skill-farm' has no https healthUrl output (got nothing); deploy it with this version of Foundation first (pulumi up --stack acme/foundation/eve-skill-farm)\n",
+      );
+    } finally {
+      err.mockRestore();
+    }
+  });
+
+  it.each([
+    [{ healthUrl: "http://eve.lab.example.com/healthz" }, '"http://eve.lab.example.com/healthz"'],
+    [null, "nothing"],
+  ])("healthUrlOf refuses %j", (outputs, got) => {
+    expect(() => healthUrlOf("eve-skill-farm", outputs)).toThrow(
+      `stack 'eve-skill-farm' has no https healthUrl output (got ${got}); deploy it with this version of Foundation first (pulumi up --stack eve-skill-farm)`,
+    );
   });
 });

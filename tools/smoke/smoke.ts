@@ -2,13 +2,18 @@
  * The exit proof's smoke check: after a deploy, request the application's health endpoint over HTTPS by its public
  * DNS name and fail unless it answers 2xx before a deadline.
  *
- * `node -r ts-node/register tools/smoke/smoke.ts --url https://eve.lab.example.com/healthz [--ca FILE] [--timeout 60s]`
+ * `node -r ts-node/register tools/smoke/smoke.ts --url https://eve.lab.example.com/healthz [--ca FILE] [--timeout 60s]`, or
+ * `--stack eve-skill-farm` instead of `--url` to request the `healthUrl` output of the deployed stack (the pipeline's
+ * `smoke:eve-skill-farm` job does that, so the URL is never written twice).
  *
  * Every failure is retried until the deadline, certificate errors included: right after a deploy, DNS may not have
  * propagated yet and Traefik serves its own self-signed certificate until cert-manager has the real one.
  */
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as https from "node:https";
+import { promisify } from "node:util";
+import { eveSkillFarmOutputs } from "../../stacks/eve-skill-farm/outputs";
 
 /** Options of {@link smokeCheck}. */
 export interface SmokeOptions {
@@ -123,49 +128,95 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as "ms" | "s" | "m"];
 }
 
-/** Command-line arguments of the smoke check. */
-export interface SmokeCli {
-  readonly url: string;
+/** Command-line arguments of the smoke check: the health endpoint itself, or the stack whose output names it. */
+export type SmokeCli = ({ readonly url: string } | { readonly stack: string }) & {
   readonly caFile?: string;
   readonly timeoutMs: number;
-}
+};
+
+const USAGE = "usage: smoke.ts (--url https://… | --stack eve-skill-farm) [--ca FILE] [--timeout 60s]";
 
 /** Parses the command line; throws a {@link SmokeCheckError} that names the bad flag. */
 export function parseArgs(argv: readonly string[]): SmokeCli {
   const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
-    if (!["--url", "--ca", "--timeout"].includes(flag)) {
-      throw new SmokeCheckError(
-        `unknown argument '${flag}'; usage: smoke.ts --url https://… [--ca FILE] [--timeout 60s]`,
-      );
+    if (!["--url", "--stack", "--ca", "--timeout"].includes(flag)) {
+      throw new SmokeCheckError(`unknown argument '${flag}'; ${USAGE}`);
     }
     if (argv[i + 1] === undefined) throw new SmokeCheckError(`${flag} needs a value`);
     values[flag] = argv[i + 1];
   }
-  if (values["--url"] === undefined)
-    throw new SmokeCheckError("--url is required, e.g. --url https://eve.lab.example.com/healthz");
+  const url = values["--url"];
+  const stack = values["--stack"];
+  if (url !== undefined && stack !== undefined) {
+    throw new SmokeCheckError("--url and --stack both name the endpoint; give one of them");
+  }
+  if (url === undefined && stack === undefined) {
+    throw new SmokeCheckError(
+      "--url or --stack is required, e.g. --url https://eve.lab.example.com/healthz or --stack eve-skill-farm",
+    );
+  }
   return {
-    url: values["--url"],
+    ...(url === undefined ? { stack: stack as string } : { url }),
     ...(values["--ca"] === undefined ? {} : { caFile: values["--ca"] }),
     timeoutMs: values["--timeout"] === undefined ? 60_000 : parseDuration(values["--timeout"]),
   };
 }
 
-/** Runs the CLI: exit 0 when the endpoint answered 2xx, 1 when it did not, 2 for bad arguments. */
-export async function main(argv: readonly string[]): Promise<number> {
+/** Reads a deployed stack's outputs: the parsed JSON of `pulumi stack output --json`. */
+export type StackOutputsReader = (stack: string) => Promise<unknown>;
+
+/**
+ * Reads the outputs with the Pulumi CLI, as the pipeline's smoke job is logged in to the state backend. Without
+ * `--show-secrets`, so no secret output is ever printed or held here
+ * (https://www.pulumi.com/docs/iac/cli/commands/pulumi_stack_output/).
+ */
+export const pulumiStackOutputs: StackOutputsReader = async (stack) => {
+  const { stdout } = await promisify(execFile)("pulumi", ["stack", "output", "--json", "--stack", stack], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(stdout) as unknown;
+};
+
+/**
+ * The health endpoint the `eve-skill-farm` contract's `healthUrl` output names, read from `outputs` (the stack's
+ * outputs as {@link StackOutputsReader} returns them); throws a {@link SmokeCheckError} naming the stack and the fix
+ * when the output is missing or not an https URL.
+ */
+export function healthUrlOf(stack: string, outputs: unknown): string {
+  const value = (outputs as Record<string, unknown> | null)?.healthUrl;
+  if (!eveSkillFarmOutputs.healthUrl.schema.safeParse(value).success) {
+    throw new SmokeCheckError(
+      `stack '${stack}' has no https healthUrl output (got ${JSON.stringify(value) ?? "nothing"}); ` +
+        `deploy it with this version of Foundation first (pulumi up --stack ${stack})`,
+    );
+  }
+  return value as string;
+}
+
+/** What {@link main} talks to; injectable so tests need no Pulumi CLI. */
+export interface SmokeDependencies {
+  /** @default {@link pulumiStackOutputs} */
+  readonly readOutputs?: StackOutputsReader;
+}
+
+/** Runs the CLI: exit 0 when the endpoint answered 2xx, 1 when it did not, 2 for bad arguments or no endpoint. */
+export async function main(argv: readonly string[], deps: SmokeDependencies = {}): Promise<number> {
   let cli: SmokeCli;
+  let url: string;
   let ca: string | undefined;
   try {
     cli = parseArgs(argv);
     ca = cli.caFile === undefined ? undefined : readFileSync(cli.caFile, "utf8");
+    url = "url" in cli ? cli.url : healthUrlOf(cli.stack, await (deps.readOutputs ?? pulumiStackOutputs)(cli.stack));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 2;
   }
   try {
-    const result = await smokeCheck({ url: cli.url, timeoutMs: cli.timeoutMs, ...(ca === undefined ? {} : { ca }) });
-    process.stdout.write(`smoke check passed: ${cli.url} answered ${result.status} (attempt ${result.attempts})\n`);
+    const result = await smokeCheck({ url, timeoutMs: cli.timeoutMs, ...(ca === undefined ? {} : { ca }) });
+    process.stdout.write(`smoke check passed: ${url} answered ${result.status} (attempt ${result.attempts})\n`);
     return 0;
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);

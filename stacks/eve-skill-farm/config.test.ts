@@ -1,0 +1,189 @@
+import { join } from "node:path";
+import { readProjectFile, readStackConfig } from "../../tools/plan/stack-files";
+import { loadConfig } from "../configuration";
+import { eveSkillFarmConfigSchema } from "./config";
+
+const root = join(__dirname, "..", "..");
+const sample = readStackConfig(root, readProjectFile(root), "eve-skill-farm").config;
+
+/** The sample config with keys replaced (`undefined` removes a key); objects are given as config passes them. */
+function edited(changes: Record<string, unknown>): Record<string, string> {
+  const config: Record<string, string> = { ...sample };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === undefined) delete config[key];
+    else config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return config;
+}
+
+function problemsOf(config: Record<string, string>): string[] {
+  try {
+    loadConfig("eve-skill-farm", eveSkillFarmConfigSchema, config);
+    return [];
+  } catch (err) {
+    return (err as Error).message.split("\n").slice(1);
+  }
+}
+
+const RESOURCES = { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+
+describe("eve-skill-farm config", () => {
+  it("accepts the sample", () => {
+    expect(loadConfig("eve-skill-farm", eveSkillFarmConfigSchema, sample)).toEqual({
+      owner: "eve-skill-farm",
+      costCenter: "eve-skill-farm",
+      policyEnforcement: {},
+      stackReferences: { lab: "organization/foundation/lab" },
+      subdomain: "eve",
+      image: "registry.example.com/mson/eve-skill-farm:1.4.2",
+      replicas: 1,
+      storageSize: "1Gi",
+      volumeAccessMode: "ReadWriteOnce",
+      resources: RESOURCES,
+      secretName: "eve-skill-farm/credentials",
+    });
+  });
+
+  it("defaults every optional key to the component's defaults", () => {
+    const minimal = edited({
+      "foundation:replicas": undefined,
+      "foundation:storageSize": undefined,
+      "foundation:volumeAccessMode": undefined,
+      "foundation:resources": undefined,
+      "foundation:secretName": undefined,
+      "foundation:stackReferences": undefined,
+      "foundation:policyEnforcement": undefined,
+    });
+    expect(loadConfig("eve-skill-farm", eveSkillFarmConfigSchema, minimal)).toMatchObject({
+      replicas: 1,
+      storageSize: "1Gi",
+      volumeAccessMode: "ReadWriteOnce",
+      resources: RESOURCES,
+      secretName: "eve-skill-farm/credentials",
+    });
+  });
+
+  it.each([
+    ["a digest", `registry.example.com/mson/eve-skill-farm@sha256:${"a".repeat(64)}`],
+    ["a registry with a port", "registry.example.com:5000/eve-skill-farm:2026.11.1"],
+  ])("accepts an image pinned by %s", (_label, image) => {
+    expect(problemsOf(edited({ "foundation:image": image }))).toEqual([]);
+  });
+
+  it("takes a bare number as a CPU quantity, as YAML reads `cpu: 1`", () => {
+    const config = edited({ "foundation:resources": { ...RESOURCES, limits: { cpu: 1, memory: "256Mi" } } });
+    expect(loadConfig("eve-skill-farm", eveSkillFarmConfigSchema, config).resources.limits.cpu).toBe("1");
+  });
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    [
+      "the tag latest",
+      { "foundation:image": "registry.example.com/mson/eve-skill-farm:latest" },
+      [
+        "  - foundation:image: 'registry.example.com/mson/eve-skill-farm:latest' uses the tag 'latest', which moves with every push; pin a version tag or a digest, e.g. registry.example.com/eve-skill-farm:1.4.2",
+      ],
+    ],
+    [
+      "an untagged image",
+      { "foundation:image": "registry.example.com/mson/eve-skill-farm" },
+      [
+        "  - foundation:image: 'registry.example.com/mson/eve-skill-farm' has no tag or digest, so every pull may run different code; pin a version tag or a digest, e.g. registry.example.com/eve-skill-farm:1.4.2",
+      ],
+    ],
+    [
+      "a malformed digest",
+      { "foundation:image": "registry.example.com/mson/eve-skill-farm@sha256:abc" },
+      [
+        "  - foundation:image: 'registry.example.com/mson/eve-skill-farm@sha256:abc' has a malformed digest; a digest is @sha256: followed by 64 lowercase hex digits; pin a version tag or a digest, e.g. registry.example.com/eve-skill-farm:1.4.2",
+      ],
+    ],
+    [
+      "a missing image",
+      { "foundation:image": undefined },
+      [
+        "  - foundation:image: required key is missing. Fix: pulumi config set --stack eve-skill-farm 'foundation:image' <value>",
+      ],
+    ],
+    [
+      "a subdomain with upper case and an underscore",
+      { "foundation:subdomain": "Eve_1" },
+      [
+        '  - foundation:subdomain: must be one DNS label: lowercase letters, digits and inner hyphens; got the string "Eve_1"',
+      ],
+    ],
+    [
+      "a subdomain of two labels",
+      { "foundation:subdomain": "eve.apps" },
+      [
+        '  - foundation:subdomain: must be one DNS label: lowercase letters, digits and inner hyphens; got the string "eve.apps"',
+      ],
+    ],
+    [
+      "two replicas on a ReadWriteOnce volume",
+      { "foundation:replicas": "2" },
+      [
+        "  - foundation:replicas: 2 needs volumeAccessMode ReadWriteMany: a ReadWriteOnce volume attaches to one node, so a second pod elsewhere would never start",
+      ],
+    ],
+    [
+      "no replicas",
+      { "foundation:replicas": "0" },
+      ["  - foundation:replicas: must be a whole number of at least 1, got 0"],
+    ],
+    [
+      "an access mode the component does not know",
+      { "foundation:volumeAccessMode": "ReadOnlyMany" },
+      [
+        '  - foundation:volumeAccessMode: must be one of "ReadWriteOnce", "ReadWriteMany"; got the string "ReadOnlyMany"',
+      ],
+    ],
+    [
+      "a storage size without a binary unit",
+      { "foundation:storageSize": "1G" },
+      ["  - foundation:storageSize: '1G' must be a quantity such as 1Gi"],
+    ],
+    [
+      "a request above its limit and a malformed memory limit",
+      { "foundation:resources": { requests: { cpu: "2", memory: "128Mi" }, limits: { cpu: "500m", memory: "lots" } } },
+      [
+        "  - foundation:resources.requests.cpu: 2 exceeds limits.cpu 500m; raise the limit",
+        "  - foundation:resources.limits.memory: 'lots' must be a quantity such as 256Mi",
+      ],
+    ],
+    [
+      "a secret name that starts with a slash",
+      { "foundation:secretName": "/eve" },
+      [
+        "  - foundation:secretName: '/eve' must be a Secrets Manager name under the prefix (letters, digits and /_+=.@-, no leading /), e.g. eve-skill-farm/credentials",
+      ],
+    ],
+    [
+      "a misspelt key",
+      { "foundation:replica": "2" },
+      [
+        "  - foundation:replica: unknown key. Did you mean 'foundation:replicas'? Known keys here: policyEnforcement, owner, costCenter, stackReferences, subdomain, image, replicas, storageSize, volumeAccessMode, resources, secretName.",
+      ],
+    ],
+    [
+      "an unknown key inside resources",
+      { "foundation:resources": { ...RESOURCES, request: { cpu: "1m", memory: "1Mi" } } },
+      [
+        "  - foundation:resources.request: unknown key. Did you mean 'foundation:resources.requests'? Known keys here: requests, limits.",
+      ],
+    ],
+    [
+      "a reference to a stack it does not read",
+      { "foundation:stackReferences": { lab: "organization/foundation/lab", aws: "organization/foundation/aws" } },
+      ["  - foundation:stackReferences.aws: unknown key. Known keys here: lab."],
+    ],
+    [
+      "a provider key, which default providers being off would ignore",
+      { "kubernetes:kubeconfig": "~/.kube/config" },
+      [
+        "  - kubernetes:kubeconfig: this stack does not read 'kubernetes:' keys: its providers are explicit and configured from 'foundation:' keys. Remove it.",
+      ],
+    ],
+  ])("refuses %s, naming the key and the fix", (_label, changes, problems) => {
+    expect(problemsOf(edited(changes))).toEqual(problems);
+  });
+});
