@@ -89,15 +89,22 @@ export function whenKnown<T>(check: () => T): T | undefined {
   }
 }
 
-/** Defines a resource policy that checks resources of `types` only, skipping whatever is unknown at preview. */
+/**
+ * Which resources a resource policy checks: a list of type tokens, or a predicate for rules that choose resources by
+ * more than their type (the component they belong to, read from the URN's type chain).
+ */
+export type ResourceSelector = readonly string[] | ((args: ResourceValidationArgs) => boolean);
+
+/** Defines a resource policy that checks the resources `types` selects, skipping whatever is unknown at preview. */
 export function defineResourcePolicy(
-  definition: PolicyMetadata & { readonly types: readonly string[]; readonly check: ResourceCheck },
+  definition: PolicyMetadata & { readonly types: ResourceSelector; readonly check: ResourceCheck },
 ): FoundationResourcePolicy {
   const { types, check, ...metadata } = definition;
+  const applies = typeof types === "function" ? types : (args: ResourceValidationArgs) => types.includes(args.type);
   return {
     ...metadata,
     validateResource: (args, reportViolation) => {
-      if (!types.includes(args.type)) return;
+      if (!applies(args)) return;
       whenKnown(() => check(args, (message) => reportViolation(message)));
     },
   };

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { phaseGraphBlock, README, renderReadme } from "./docs";
+import { renderStandards } from "../policies/standards";
+import { phaseGraphBlock, README, renderReadme, STANDARDS } from "./docs";
 
 describe("README", () => {
   const readme = readFileSync(README, "utf8");
@@ -23,5 +24,11 @@ describe("README", () => {
 
   it("draws every edge of the graph", () => {
     expect(phaseGraphBlock()).toContain("  group --> lab");
+  });
+});
+
+describe("docs/standards.md", () => {
+  it("is the standard the policy pack enforces (run `npm run docs` when this fails)", () => {
+    expect(readFileSync(STANDARDS, "utf8")).toBe(renderStandards());
   });
 });

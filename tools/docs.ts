@@ -1,9 +1,11 @@
 /**
- * `npm run docs`: regenerates the parts of the README derived from code, so the written phase graph and the one
- * the plan and CI follow cannot drift. A test fails when the committed README differs from what this writes.
+ * `npm run docs`: regenerates the documentation derived from code, so the written phase graph and the one the plan
+ * and CI follow cannot drift, nor the written standard (`docs/standards.md`) and the one the policy pack enforces.
+ * A test fails when a committed page differs from what this writes.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { renderStandards } from "../policies/standards";
 import { GRAPH, mermaidDiagram, stackOrder } from "../stacks/graph";
 
 const START = "<!-- generated:phase-graph:start (npm run docs) -->";
@@ -28,6 +30,10 @@ export function renderReadme(readme: string): string {
 /** Path of the README this script maintains. */
 export const README = join(__dirname, "..", "README.md");
 
+/** Path of the standards page, generated whole from the policy pack's metadata. */
+export const STANDARDS = join(__dirname, "..", "docs", "standards.md");
+
 if (require.main === module) {
   writeFileSync(README, renderReadme(readFileSync(README, "utf8")));
+  writeFileSync(STANDARDS, renderStandards());
 }

@@ -1,0 +1,50 @@
+/**
+ * Planted defects, one per area the pack guards, for the tests of `npm run policies -- check`: an open S3 bucket, a
+ * KMS key that does not rotate, an OIDC role whose trust admits any GitLab project, and a privileged container
+ * running `nginx:latest`. Not a Foundation stack: never deploy it.
+ */
+import * as aws from "@pulumi/aws";
+import * as kubernetes from "@pulumi/kubernetes";
+
+const issuer = "gitlab.example.com";
+
+const bucket = new aws.s3.Bucket("open", { bucket: "defects-open" });
+new aws.s3.BucketPublicAccessBlock("open-access", {
+  bucket: bucket.id,
+  blockPublicAcls: false,
+  blockPublicPolicy: false,
+  ignorePublicAcls: false,
+  restrictPublicBuckets: false,
+});
+
+new aws.kms.Key("unrotated", { description: "never rotates", enableKeyRotation: false }, { protect: true });
+
+new aws.iam.Role("any-project", {
+  name: "any-project-preview",
+  assumeRolePolicy: JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "GitLabCiWebIdentity",
+        Effect: "Allow",
+        Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${issuer}` },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: { [`${issuer}:aud`]: `https://${issuer}` },
+          StringLike: { [`${issuer}:sub`]: "project_path:*" },
+        },
+      },
+    ],
+  }),
+});
+
+new kubernetes.apps.v1.Deployment("web", {
+  metadata: { name: "web", namespace: "apps" },
+  spec: {
+    selector: { matchLabels: { app: "web" } },
+    template: {
+      metadata: { labels: { app: "web" } },
+      spec: { containers: [{ name: "nginx", image: "nginx:latest", securityContext: { privileged: true } }] },
+    },
+  },
+});
