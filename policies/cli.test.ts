@@ -251,7 +251,13 @@ describe("npm run policies", () => {
   });
 
   it.each([
-    [["lint"], "unknown command 'lint'; the only command is check"],
+    [["lint"], "unknown command 'lint'; the commands are check and config"],
+    [["config"], "config needs --stack with one of Foundation's stacks: aws, group, lab, eve-skill-farm"],
+    [
+      ["config", "--stack", "prod"],
+      "config needs --stack with one of Foundation's stacks: aws, group, lab, eve-skill-farm; got 'prod'",
+    ],
+    [["config", "--stack", "aws", "--plan", "plan.json"], "--plan does not go with config"],
     [["check"], "check needs --program PATH"],
     [["check", "--program", PROGRAM, "--plan", "plan.json"], "--plan reads a plan document; it does not go with check"],
     [["--program", PROGRAM], "--program goes with check"],
@@ -263,6 +269,32 @@ describe("npm run policies", () => {
     [["check", "--program", "policies/testdata"], `--program ${root}/policies/testdata: the directory has no index.ts`],
   ])("exits 2 for %j", async (argv, message) => {
     expect(await run(...argv)).toEqual({ code: 2, stdout: "", stderr: `error: ${message}\n${USAGE}` });
+  });
+
+  describe("config", () => {
+    it("prints a stack's enforcement and declared exceptions as a --policy-pack-config document", async () => {
+      const { code, stdout } = await run("config", "--stack", "group");
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toEqual({
+        "gitlab-groupvariable-secret-protected": { unprotectedKeys: ["FOUNDATION_GITLAB_READ_TOKEN"] },
+      });
+    });
+
+    it("names only policies the pack has, with properties its schemas accept", async () => {
+      for (const stack of ["aws", "group", "lab", "eve-skill-farm"]) {
+        const document = JSON.parse((await run("config", "--stack", stack)).stdout) as Record<string, object>;
+        for (const [name, settings] of Object.entries(document)) {
+          const policy = POLICIES.find((p) => p.name === name);
+          expect(policy).not.toBeUndefined();
+          const { enforcementLevel: _level, ...properties } = settings as Record<string, unknown>;
+          const valid = new Ajv({ strict: false }).validate(
+            { type: "object", additionalProperties: false, ...policy?.configSchema },
+            properties,
+          );
+          expect(valid).toBe(true);
+        }
+      }
+    });
   });
 
   it("exits 2 for an unknown option, with node's message", async () => {

@@ -11,6 +11,9 @@
  *       with an index.ts; the project name comes from a Pulumi.yaml beside it. --config FILE is a
  *       Pulumi.<stack>.yaml whose config the program reads and whose foundation:policyEnforcement applies. A
  *       checked program has no upstream stacks, so its stack references fail; plan real stacks with `npm run plan`.
+ *   npm run -s policies -- config --stack NAME
+ *       Prints the stack's `foundation:policyEnforcement` and `foundation:policyConfig` (from Pulumi.<NAME>.yaml) as
+ *       the file `pulumi preview --policy-pack-config` reads, so CI's real previews apply what the offline plan does.
  *   npm run -s policies -- --codequality FILE [--plan PLAN]
  *       Writes the violations of an offline plan document (`npm run -s plan -- --json --policy-pack policies`,
  *       default PLAN `plan.json`, the file the CI plan job writes) as a GitLab Code Quality report. With `check`,
@@ -22,10 +25,10 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
-import type { StackName } from "../stacks/graph";
+import { isStackName, STACK_NAMES, StackName } from "../stacks/graph";
 import type { PlanDocument } from "../tools/plan/document";
 import type { Violation } from "../tools/plan/engine";
-import { EnforcementLevel, PolicyPackSession, startPolicyPack } from "../tools/plan/policy-pack";
+import { packSettingsOf, PolicyPackSession, policyPackConfig, startPolicyPack } from "../tools/plan/policy-pack";
 import { runProgram } from "../tools/plan/run-program";
 import { readProjectFile, readStackConfig } from "../tools/plan/stack-files";
 import { codeQualityReport, Finding } from "./codequality";
@@ -52,6 +55,7 @@ class UsageError extends Error {}
 export const USAGE =
   "usage: npm run -s policies -- [--json]\n" +
   "       npm run -s policies -- check --program PATH [--stack NAME] [--config FILE] [--json] [--codequality FILE]\n" +
+  "       npm run -s policies -- config --stack NAME\n" +
   "       npm run -s policies -- --codequality FILE [--plan PLAN.json]\n";
 
 /** The plan document the CI plan job writes, read by a lone --codequality. */
@@ -61,7 +65,7 @@ const DEFAULT_PLAN = "plan.json";
 const DEFAULT_CHECK_STACK = "check";
 
 interface Arguments {
-  readonly command: "metadata" | "check" | "report";
+  readonly command: "metadata" | "check" | "config" | "report";
   readonly json: boolean;
   readonly program?: string;
   readonly stack: string;
@@ -90,10 +94,22 @@ function parse(argv: readonly string[], cwd: string): Arguments {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== "check")) {
-    throw new UsageError(`unknown command '${positionals.join(" ")}'; the only command is check`);
+  if (positionals.length > 1 || (positionals.length === 1 && !["check", "config"].includes(positionals[0]))) {
+    throw new UsageError(`unknown command '${positionals.join(" ")}'; the commands are check and config`);
   }
   const check = positionals[0] === "check";
+  if (positionals[0] === "config") {
+    if (values.stack === undefined || !isStackName(values.stack)) {
+      throw new UsageError(
+        `config needs --stack with one of Foundation's stacks: ${STACK_NAMES.join(", ")}` +
+          (values.stack === undefined ? "" : `; got '${values.stack}'`),
+      );
+    }
+    for (const flag of ["program", "config", "codequality", "plan"] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} does not go with config`);
+    }
+    return { command: "config", json: true, stack: values.stack, plan: resolve(cwd, DEFAULT_PLAN) };
+  }
   if (check) {
     if (values.program === undefined) throw new UsageError("check needs --program PATH");
     if (values.plan !== undefined) throw new UsageError("--plan reads a plan document; it does not go with check");
@@ -160,12 +176,6 @@ function entryOf(file: string): () => unknown {
   };
 }
 
-/** Per-policy enforcement overrides from a stack config's `foundation:policyEnforcement`. */
-function enforcementOf(config: Readonly<Record<string, string>>): Record<string, EnforcementLevel> {
-  const raw = config["foundation:policyEnforcement"];
-  return raw ? (JSON.parse(raw) as Record<string, EnforcementLevel>) : {};
-}
-
 /** Runs a program and evaluates the pack over it. */
 async function check(args: Arguments, startPack: () => Promise<PolicyPackSession>): Promise<Violation[]> {
   const file = programFile(args.program as string);
@@ -185,7 +195,7 @@ async function check(args: Arguments, startPack: () => Promise<PolicyPackSession
   try {
     // A checked program is no stack of the phase graph: it has no phases and reads no stack.
     const plan = { name: args.stack as StackName, phases: [], needs: [], ...result };
-    return await pack.evaluate(plan, enforcementOf(stackConfig.config));
+    return await pack.evaluate(plan, packSettingsOf(stackConfig.config));
   } finally {
     pack.close();
   }
@@ -226,6 +236,11 @@ export async function main(argv: readonly string[], io: Io, options: CliOptions 
   const cwd = options.cwd ?? process.cwd();
   try {
     const args = parse(argv, cwd);
+    if (args.command === "config") {
+      const settings = packSettingsOf(readStackConfig(cwd, readProjectFile(cwd), args.stack).config);
+      io.stdout(`${JSON.stringify(policyPackConfig(settings), null, 2)}\n`);
+      return 0;
+    }
     if (args.command === "metadata") {
       io.stdout(args.json ? `${JSON.stringify(packMetadata(), null, 2)}\n` : renderMetadata());
       return 0;

@@ -71,8 +71,9 @@ export function renderStandards(policies: readonly FoundationPolicy[] = POLICIES
     "- A plan's violations as a GitLab Code Quality report: `npm run -s policies -- --codequality FILE` (reads " +
       "`plan.json`, or `--plan PLAN`); with `check`, the checked program's violations.",
     "",
-    "Settings listed under a policy come from the pack's config (`pulumi preview --policy-pack-config FILE`); the " +
-      "offline plan passes none, so it reports what a setting would excuse.",
+    "Settings listed under a policy are a stack's declared exceptions, set in `foundation:policyConfig` in its " +
+      "`Pulumi.<stack>.yaml`. The offline plan applies them with the stack's enforcement; CI writes both as the " +
+      "`--policy-pack-config` file of `pulumi preview` and `pulumi up` (`npm run -s policies -- config --stack NAME`).",
     "",
   ];
   for (const area of AREAS) {

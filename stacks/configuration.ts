@@ -137,6 +137,11 @@ export function commonShape(needs: readonly StackName[]) {
   return {
     /** Per-policy enforcement overrides for this stack, by policy name; the pack's defaults apply otherwise. */
     policyEnforcement: z.record(z.string(), z.enum(ENFORCEMENT_LEVELS)).default({}),
+    /**
+     * Per-policy properties for this stack, by policy name: the exceptions a stack declares (e.g. the IAM users
+     * that may have access keys). The pack's policies document their properties (docs/standards.md).
+     */
+    policyConfig: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     /** The team that owns the stack's resources; the `Owner` tag and label. */
     owner: text(),
     /** What the stack's resources are billed to; the `CostCenter` tag. */

@@ -117,6 +117,17 @@ describe(".gitlab-ci.yml", () => {
     expect(new Set(groups).size).toBe(groups.length);
   });
 
+  it("applies with the pack and the stack's own pack settings, written just before", () => {
+    for (const stack of stackOrder()) {
+      const script = jobs[`deploy:${stack}`].script as string[];
+      expect(script.slice(-2)).toEqual([
+        `npm run -s policies -- config --stack ${stack} > policy-pack-config.json`,
+        `pulumi up --stack ${stack} --yes --diff --policy-pack policies --policy-pack-config policy-pack-config.json ` +
+          "--non-interactive --color never",
+      ]);
+    }
+  });
+
   it("deploys each stack to its own environment", () => {
     expect(stackOrder().map((s) => jobs[`deploy:${s}`].environment)).toEqual(
       stackOrder().map((s) => ({ name: `foundation/${s}`, deployment_tier: "production" })),
@@ -206,10 +217,14 @@ describe(".gitlab-ci.yml", () => {
     expect(jobs.plan.script).toContain("npm run -s policies -- --codequality gl-code-quality-report.json");
     for (const stack of stackOrder()) {
       expect((jobs[`preview:${stack}`].artifacts as { paths: string[] }).paths).toEqual([`preview-${stack}.txt`]);
-      expect(jobs[`preview:${stack}`].script).toContain(
-        `pulumi preview --stack ${stack} --diff --policy-pack policies --non-interactive --color never 2>&1 | ` +
-          `tee preview-${stack}.txt`,
-      );
+      const script = jobs[`preview:${stack}`].script as string[];
+      const preview =
+        `pulumi preview --stack ${stack} --diff --policy-pack policies --policy-pack-config ` +
+        `policy-pack-config.json --non-interactive --color never 2>&1 | tee preview-${stack}.txt`;
+      // The stack's own enforcement and exceptions are written before the preview that reads them.
+      const configured = script.indexOf(`npm run -s policies -- config --stack ${stack} > policy-pack-config.json`);
+      expect(configured).toBeGreaterThanOrEqual(0);
+      expect(script.indexOf(preview)).toBeGreaterThan(configured);
     }
   });
 

@@ -25,6 +25,17 @@ import { GRAPH, StackName, stackOrder } from "../../stacks/graph";
 export const NODE_IMAGE =
   "node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0";
 
+/**
+ * The pack and the stack's own settings for it: `pulumi preview` does not read `foundation:policyEnforcement` or
+ * `foundation:policyConfig`, so each job writes them as the `--policy-pack-config` file first, and a real preview
+ * enforces what the offline plan enforces.
+ */
+export const POLICY_FLAGS = "--policy-pack policies --policy-pack-config policy-pack-config.json";
+
+function packConfig(stack: StackName): string {
+  return `npm run -s policies -- config --stack ${stack} > policy-pack-config.json`;
+}
+
 /** Stacks whose `pulumi up` waits for a person to press play: the landing zone and the lab's hardware. */
 export const MANUAL_GATES: ReadonlySet<StackName> = new Set<StackName>(["aws", "lab"]);
 
@@ -278,7 +289,8 @@ function stackJobs(inputs: PipelineInputs, stack: StackName): Record<string, Job
     "preview",
     [
       "set -o pipefail",
-      `pulumi preview --stack ${stack} --diff --policy-pack policies --non-interactive --color never 2>&1 | tee preview-${stack}.txt`,
+      packConfig(stack),
+      `pulumi preview --stack ${stack} --diff ${POLICY_FLAGS} --non-interactive --color never 2>&1 | tee preview-${stack}.txt`,
     ],
     {
       ...previewTags,
@@ -298,7 +310,8 @@ function stackJobs(inputs: PipelineInputs, stack: StackName): Record<string, Job
     "deploy",
     [
       ...ci.deploySetup.script,
-      `pulumi up --stack ${stack} --yes --diff --policy-pack policies --non-interactive --color never`,
+      packConfig(stack),
+      `pulumi up --stack ${stack} --yes --diff ${POLICY_FLAGS} --non-interactive --color never`,
     ],
     {
       packages: ci.deploySetup.packages,

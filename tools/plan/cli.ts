@@ -18,7 +18,7 @@ import { diffPlans, renderDiff } from "./diff";
 import { renderTree, toDocument, PlanDocument } from "./document";
 import { renderMarkdownDiff } from "./markdown";
 import { planStacks, PolicyEvaluator } from "./engine";
-import { EnforcementLevel, PolicyPackSession, startPolicyPack } from "./policy-pack";
+import { packSettingsOf, PolicyPackSession, startPolicyPack } from "./policy-pack";
 
 /** Where the CLI writes; injectable so tests run it in-process. */
 export interface Io {
@@ -125,7 +125,7 @@ export async function main(
     let policies = options.policies;
     if (args.policyPack) {
       const session = (pack = await startPolicyPack(args.policyPack));
-      policies = (plan, config) => session.evaluate(plan, enforcementOf(config));
+      policies = (plan, config) => session.evaluate(plan, packSettingsOf(config));
     }
     const plans = await planStacks({
       root: options.root,
@@ -156,12 +156,6 @@ export async function main(
   } finally {
     pack?.close();
   }
-}
-
-/** A stack's per-policy enforcement overrides, from its (already validated) `foundation:policyEnforcement`. */
-function enforcementOf(config: Readonly<Record<string, string>>): Record<string, EnforcementLevel> {
-  const raw = config["foundation:policyEnforcement"];
-  return raw ? (JSON.parse(raw) as Record<string, EnforcementLevel>) : {};
 }
 
 if (require.main === module) {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { StackPlan } from "./engine";
-import { PolicyPackSession, startPolicyPack } from "./policy-pack";
+import { PolicyPackSession, policyPackConfig, startPolicyPack } from "./policy-pack";
 import { record } from "./testing";
 
 let pack: PolicyPackSession;
@@ -55,10 +55,35 @@ describe("policy packs over the analyzer protocol", () => {
 
   it("applies a stack's enforcement overrides", async () => {
     const violations = await pack.evaluate(await plan(true, true), {
-      "s3-bucket-no-force-destroy": "advisory",
-      "ssm-parameter-reads-secrets": "disabled",
+      enforcement: { "s3-bucket-no-force-destroy": "advisory", "ssm-parameter-reads-secrets": "disabled" },
+      properties: {},
     });
     expect(violations.map((v) => [v.policy, v.enforcementLevel])).toEqual([["s3-bucket-no-force-destroy", "advisory"]]);
+  });
+
+  it("hands a stack's policy properties to the policy, keeping the pack's enforcement where none is set", async () => {
+    const excepted = await pack.evaluate(await plan(true, true), {
+      enforcement: { "ssm-parameter-reads-secrets": "disabled" },
+      properties: { "s3-bucket-no-force-destroy": { allowedBuckets: ["b"] } },
+    });
+    expect(excepted).toEqual([]);
+    const other = await pack.evaluate(await plan(true, true), {
+      enforcement: { "ssm-parameter-reads-secrets": "disabled" },
+      properties: { "s3-bucket-no-force-destroy": { allowedBuckets: ["another"] } },
+    });
+    expect(other.map((v) => [v.policy, v.enforcementLevel])).toEqual([["s3-bucket-no-force-destroy", "mandatory"]]);
+  });
+
+  it("writes the same settings as a --policy-pack-config document", () => {
+    expect(
+      policyPackConfig({
+        enforcement: { "s3-bucket-no-force-destroy": "advisory", "stack-protects-something": "disabled" },
+        properties: { "s3-bucket-no-force-destroy": { allowedBuckets: ["b"] } },
+      }),
+    ).toEqual({
+      "s3-bucket-no-force-destroy": { enforcementLevel: "advisory", allowedBuckets: ["b"] },
+      "stack-protects-something": { enforcementLevel: "disabled" },
+    });
   });
 
   it("knows the pack's policies and refuses an override for a policy it does not have", async () => {
@@ -67,8 +92,15 @@ describe("policy packs over the analyzer protocol", () => {
       "ssm-parameter-reads-secrets",
       "stack-protects-something",
     ]);
-    await expect(pack.evaluate(await plan(false, true), { "s3-bucket-no-force-destory": "mandatory" })).rejects.toThrow(
-      "foundation:policyEnforcement.s3-bucket-no-force-destory: no such policy in the pack; did you mean 's3-bucket-no-force-destroy'?",
+    await expect(
+      pack.evaluate(await plan(false, true), {
+        enforcement: { "s3-bucket-no-force-destory": "mandatory" },
+        properties: { "stack-protect-something": {} },
+      }),
+    ).rejects.toThrow(
+      "foundation:policyEnforcement.s3-bucket-no-force-destory: no such policy in the pack; did you mean " +
+        "'s3-bucket-no-force-destroy'?\nfoundation:policyConfig.stack-protect-something: no such policy in the " +
+        "pack; did you mean 'stack-protects-something'?",
     );
   });
 

@@ -26,15 +26,44 @@ const LEVELS: Record<EnforcementLevel, analyzerproto.EnforcementLevel> = {
   disabled: analyzerproto.EnforcementLevel.DISABLED,
 };
 
+/**
+ * What a stack's config says of the pack: enforcement overrides (`foundation:policyEnforcement`) and policy
+ * properties, such as a declared exception (`foundation:policyConfig`), both by policy name.
+ */
+export interface PackSettings {
+  readonly enforcement: Readonly<Record<string, EnforcementLevel>>;
+  readonly properties: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+/** The pack settings of a stack, from its (already validated) serialized config. */
+export function packSettingsOf(config: Readonly<Record<string, string>>): PackSettings {
+  const read = (key: string) => {
+    const raw = config[`foundation:${key}`];
+    return raw ? (JSON.parse(raw) as Record<string, never>) : {};
+  };
+  return { enforcement: read("policyEnforcement"), properties: read("policyConfig") };
+}
+
+/**
+ * The same settings as the file `pulumi preview --policy-pack-config FILE` reads, so a real preview applies what
+ * the offline plan applies: `{ "<policy>": { "enforcementLevel": "...", "<property>": ... } }`.
+ */
+export function policyPackConfig(settings: PackSettings): Record<string, Record<string, unknown>> {
+  const names = [...new Set([...Object.keys(settings.enforcement), ...Object.keys(settings.properties)])].sort();
+  return Object.fromEntries(
+    names.map((name) => {
+      const level = settings.enforcement[name];
+      return [name, { ...(level ? { enforcementLevel: level } : {}), ...(settings.properties[name] ?? {}) }];
+    }),
+  );
+}
+
 /** A started policy pack. */
 export interface PolicyPackSession {
   /** The names of the pack's policies, as the pack reports them. */
   readonly policyNames: readonly string[];
-  /** Evaluates the pack over one planned stack, with that stack's enforcement overrides. */
-  evaluate(
-    plan: Omit<StackPlan, "violations">,
-    enforcement?: Readonly<Record<string, EnforcementLevel>>,
-  ): Promise<Violation[]>;
+  /** Evaluates the pack over one planned stack, with that stack's pack settings. */
+  evaluate(plan: Omit<StackPlan, "violations">, settings?: PackSettings): Promise<Violation[]>;
   /** Stops the pack's process. */
   close(): void;
 }
@@ -128,29 +157,31 @@ export async function startPolicyPack(packDir: string): Promise<PolicyPackSessio
     throw err;
   });
   const policyNames = info.getPoliciesList().map((p) => p.getName());
+  const levelNames = new Map(Object.entries(LEVELS).map(([name, level]) => [level, name as EnforcementLevel]));
+  const defaults = new Map(info.getPoliciesList().map((p) => [p.getName(), levelNames.get(p.getEnforcementlevel())]));
   const analyze = client.analyze.bind(client);
   const analyzeStack = client.analyzeStack.bind(client);
   const configure = client.configure.bind(client);
 
   return {
     policyNames,
-    async evaluate(plan, enforcement = {}) {
-      const unknown = Object.keys(enforcement).filter((name) => !policyNames.includes(name));
-      if (unknown.length > 0) {
-        throw new Error(
-          unknown
-            .map((name) => {
-              const hint = suggest(name, policyNames);
-              return `foundation:policyEnforcement.${name}: no such policy in the pack${hint ? `; did you mean '${hint}'?` : ""}`;
-            })
-            .join("\n"),
-        );
-      }
+    async evaluate(plan, settings = { enforcement: {}, properties: {} }) {
+      const unknown = (["policyEnforcement", "policyConfig"] as const).flatMap((key) =>
+        Object.keys(key === "policyEnforcement" ? settings.enforcement : settings.properties)
+          .filter((name) => !policyNames.includes(name))
+          .map((name) => {
+            const hint = suggest(name, policyNames);
+            return `foundation:${key}.${name}: no such policy in the pack${hint ? `; did you mean '${hint}'?` : ""}`;
+          }),
+      );
+      if (unknown.length > 0) throw new Error(unknown.join("\n"));
       const config = new analyzerproto.ConfigureAnalyzerRequest();
-      for (const [policy, level] of Object.entries(enforcement)) {
+      for (const [policy, { enforcementLevel, ...properties }] of Object.entries(policyPackConfig(settings))) {
         const entry = new analyzerproto.PolicyConfig();
-        entry.setEnforcementlevel(LEVELS[level]);
-        entry.setProperties(new structproto.Struct());
+        // The engine sends every configured policy with a level; the pack's own default stands where none is set.
+        const level = (enforcementLevel as EnforcementLevel | undefined) ?? defaults.get(policy);
+        if (level) entry.setEnforcementlevel(LEVELS[level]);
+        entry.setProperties(struct(properties));
         config.getPolicyconfigMap().set(policy, entry);
       }
       await unary<analyzerproto.ConfigureAnalyzerRequest, emptyproto.Empty>(configure, config);

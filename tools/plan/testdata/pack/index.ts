@@ -8,8 +8,10 @@ new PolicyPack("plan-fixture", {
       name: "s3-bucket-no-force-destroy",
       description: "Buckets are not force-destroyed.",
       enforcementLevel: "mandatory",
+      configSchema: { properties: { allowedBuckets: { type: "array", items: { type: "string" } } } },
       validateResource: (args, reportViolation) => {
-        if (args.type === "aws:s3/bucket:Bucket" && args.props.forceDestroy === true) {
+        const allowed = args.getConfig<{ allowedBuckets?: string[] }>().allowedBuckets ?? [];
+        if (args.type === "aws:s3/bucket:Bucket" && args.props.forceDestroy === true && !allowed.includes(args.name)) {
           reportViolation(`bucket ${args.name} has forceDestroy on`);
         }
       },
