@@ -275,6 +275,39 @@ describe("TalosCluster", () => {
     );
   });
 
+  it("gives workers a data disk with a user volume on it, and writes each node's labels into its config", async () => {
+    const rec = await recordCluster({
+      controlPlanes: ARGS.controlPlanes.map((node) => ({ ...node, nodeLabels: { "example.com/role": "cp" } })),
+      workerDataDisk: { sizeGiB: 100, volumeName: "local-path-provisioner" },
+    });
+    const disks = (name: string) =>
+      (rec.inputsOf(name, VM).disks as { interface: string; size: number; datastoreId: string }[]).map((d) => [
+        d.interface,
+        d.size,
+        d.datastoreId,
+      ]);
+    expect(disks("lab-talos-w-2")).toEqual([
+      ["scsi0", 64, "local-lvm"],
+      ["scsi1", 100, "local-lvm"],
+    ]);
+    expect(disks("lab-talos-cp-1")).toEqual([["scsi0", 32, "local-lvm"]]);
+    const config = (name: string) =>
+      String((rec.inputsOf(`lab-${name}-config`, SNIPPET).sourceRaw as { data: string }).data);
+    expect(config("talos-w-2")).toContain(
+      "kind: UserVolumeConfig\nname: local-path-provisioner\nprovisioning:\n  diskSelector:\n    match: " +
+        '"!system_disk"\n  minSize: 99GiB\n  grow: true\n',
+    );
+    expect(config("talos-cp-1")).not.toContain("UserVolumeConfig");
+    expect(config("talos-cp-1")).toContain("example.com/role: cp");
+  });
+
+  it("refuses a data disk too small to hold a volume and a volume name Talos cannot mount", async () => {
+    await expect(recordCluster({ workerDataDisk: { sizeGiB: 1, volumeName: "Local_Path" } })).rejects.toThrow(
+      "TalosCluster 'lab': workerDataDisk.sizeGiB 1 must be a whole number of GiB, at least 2; " +
+        "workerDataDisk.volumeName 'Local_Path' must be 1 to 34 lowercase letters, digits and hyphens",
+    );
+  });
+
   it("refuses a VIP that is a node address and an unsupported Talos version", async () => {
     await expect(recordCluster({ vip: "192.168.10.21", talosVersion: "v1.12.0" })).rejects.toThrow(
       "TalosCluster 'lab': talosVersion 'v1.12.0' is not supported; use a release of v1.11 or v1.13 written vX.Y.Z, " +

@@ -29,6 +29,11 @@ export interface TalosNodeSpec {
   readonly vmId: number;
   /** Static IPv4 address with prefix length, e.g. `192.168.10.11/24`. */
   readonly address: string;
+  /**
+   * Extra Kubernetes labels of the node, written into its machine config (read at first boot only).
+   * @default {}
+   */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
 }
 
 /** The cluster's secrets, as {@link TalosSecrets} exposes them (the component itself satisfies this). */
@@ -143,6 +148,12 @@ export interface TalosClusterArgs {
    * @default 64
    */
   readonly workerDiskGiB?: number;
+  /**
+   * A second disk on every worker, carrying one Talos user volume that fills it (mounted at
+   * `/var/mnt/<volumeName>`): node-local storage such as local-path-provisioner's, kept off the system disk so it
+   * cannot fill the partition the kubelet and containerd live on. Unset: workers have the system disk only.
+   */
+  readonly workerDataDisk?: { readonly sizeGiB: number; readonly volumeName: string };
   /**
    * SHA-256 of the compressed disk image, checked by Proxmox after the download. The Image Factory builds images on
    * demand and publishes no checksum, so unset means "trust the TLS download"; set it once you have recorded the
@@ -275,6 +286,15 @@ function validate(args: TalosClusterArgs, sizes: Record<TalosRole, RoleSize>): s
       }
     }
   }
+  if (args.workerDataDisk !== undefined) {
+    const { sizeGiB, volumeName } = args.workerDataDisk;
+    if (!Number.isInteger(sizeGiB) || sizeGiB < 2) {
+      problems.push(`workerDataDisk.sizeGiB ${sizeGiB} must be a whole number of GiB, at least 2`);
+    }
+    if (!/^[a-z0-9-]{1,34}$/.test(volumeName)) {
+      problems.push(`workerDataDisk.volumeName '${volumeName}' must be 1 to 34 lowercase letters, digits and hyphens`);
+    }
+  }
   if (args.imageSha256 !== undefined && !/^[0-9a-f]{64}$/.test(args.imageSha256)) {
     problems.push("imageSha256 must be a SHA-256 hex digest (64 lowercase hex digits), or unset");
   }
@@ -368,12 +388,22 @@ export class TalosCluster extends pulumi.ComponentResource {
 
     const configs: Record<string, pulumi.Output<string>> = {};
     const vms = nodes.map(({ spec, role }) => {
+      const dataDisk = role === "worker" ? args.workerDataDisk : undefined;
       const node: TalosNodeSettings = {
         hostname: spec.hostname,
         role,
         address: spec.address,
         gateway: args.gateway,
         nameservers: args.nameservers,
+        ...(spec.nodeLabels === undefined ? {} : { nodeLabels: spec.nodeLabels }),
+        ...(dataDisk === undefined
+          ? {}
+          : {
+              // The only disk that is not the system disk; 1 GiB below its size leaves room for the partition table.
+              userVolumes: [
+                { name: dataDisk.volumeName, diskSelector: "!system_disk", minSize: `${dataDisk.sizeGiB - 1}GiB` },
+              ],
+            }),
       };
       const machineConfig = pulumi.secret(
         pulumi.output(args.secrets.bundle).apply((secrets) => renderMachineConfig({ cluster, node, secrets })),
@@ -429,6 +459,18 @@ export class TalosCluster extends pulumi.ComponentResource {
               discard: "on",
               ssd: true,
             },
+            ...(dataDisk === undefined
+              ? []
+              : [
+                  {
+                    interface: "scsi1",
+                    datastoreId: args.datastoreId,
+                    fileFormat: "raw",
+                    size: dataDisk.sizeGiB,
+                    discard: "on",
+                    ssd: true,
+                  },
+                ]),
           ],
           networkDevices: [{ bridge: args.bridge, model: "virtio", vlanId: args.vlanId }],
           serialDevices: [{ device: "socket" }],

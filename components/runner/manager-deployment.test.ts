@@ -2,6 +2,7 @@ import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { record } from "../../tools/plan/testing";
+import { recordedObjects, validateObjects } from "../kubernetes/platform/schema-validation";
 import { renderRunnerUserData, RUNNER_CONFIG_PATH } from "../proxmox/cloud-init";
 import { renderRunnerConfig } from "./config-toml";
 import {
@@ -93,6 +94,38 @@ describe("RunnerManagerDeployment", () => {
     expect(rec.isSecretInput("gitlab-runner-config", "stringData")).toBe(true);
   });
 
+  it("probes the runner's metrics endpoint, opens only that port, and declares the exceptions it needs", async () => {
+    const rec = await recordManager();
+    const deployment = rec.inputsOf("gitlab-runner-deployment") as {
+      metadata: { annotations: Record<string, string> };
+      spec: DeploymentSpec;
+    };
+    const runner = deployment.spec.template.spec.containers[0];
+    expect([runner.readinessProbe, runner.livenessProbe]).toEqual([
+      { httpGet: { path: "/metrics", port: "metrics" }, periodSeconds: 10, failureThreshold: 3 },
+      {
+        httpGet: { path: "/metrics", port: "metrics" },
+        initialDelaySeconds: 30,
+        periodSeconds: 30,
+        failureThreshold: 5,
+      },
+    ]);
+    expect(Object.keys(deployment.metadata.annotations).sort()).toEqual([
+      "policy.foundation/kubernetes-container-no-privilege-escalation",
+      "policy.foundation/kubernetes-container-nonroot",
+      "policy.foundation/kubernetes-container-readonly-rootfs",
+    ]);
+    expect(rec.inputsOf("gitlab-runner-network-policy").spec).toEqual({
+      podSelector: {
+        matchLabels: { "app.kubernetes.io/name": "gitlab-runner", "app.kubernetes.io/instance": "gitlab-runner" },
+      },
+      policyTypes: ["Ingress"],
+      ingress: [{ ports: [{ port: 9252, protocol: "TCP" }] }],
+    });
+    // Every object the component sends to the API server is valid against the Kubernetes schemas.
+    expect(validateObjects(recordedObjects(rec)).filter((v) => v.errors !== null)).toEqual([]);
+  });
+
   it("creates the namespace, both Secrets, the AWS config and the Deployment, in that dependency order", async () => {
     const rec = await recordManager();
     expect(
@@ -106,6 +139,7 @@ describe("RunnerManagerDeployment", () => {
       "kubernetes:core/v1:Namespace::gitlab-runner-namespace",
       "kubernetes:core/v1:Secret::gitlab-runner-config",
       "kubernetes:core/v1:Secret::gitlab-runner-roles-anywhere",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::gitlab-runner-network-policy",
     ]);
     const deployment = rec.named("gitlab-runner-deployment");
     for (const dependency of ["gitlab-runner-config", "gitlab-runner-roles-anywhere", "gitlab-runner-aws"]) {

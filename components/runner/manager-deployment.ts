@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
@@ -132,6 +133,38 @@ export function managerNamespace(namespace: string): INamespace {
   };
 }
 
+/**
+ * The policy pack's exceptions this workload declares (annotation `policy.foundation/<policy>: <reason>` on the
+ * Deployment, policies/kubernetes/workloads.ts), each with the reason the manager cannot comply.
+ */
+export const POLICY_EXCEPTIONS: Readonly<Record<string, string>> = {
+  "policy.foundation/kubernetes-container-nonroot":
+    "the runner image runs as root, as the VM's service does (config beside config.toml, fleeting plugin installs); dind is a Docker daemon",
+  "policy.foundation/kubernetes-container-no-privilege-escalation":
+    "the dind sidecar is privileged: the Docker daemon of the docker-executor runners, on a socket only the pod reaches",
+  "policy.foundation/kubernetes-container-readonly-rootfs":
+    "the runner writes its system id beside config.toml and state under its home; dind writes its runtime state under /run and /etc/docker",
+};
+
+/** The NetworkPolicy: only the runner's metrics port is open, to any scraper; nothing else reaches the pod. */
+export function managerNetworkPolicy(name: string, namespace: string): INetworkPolicy {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name, namespace },
+    spec: {
+      podSelector: { matchLabels: managerLabels(name) },
+      policyTypes: ["Ingress"],
+      ingress: [{ ports: [{ port: RUNNER_METRICS_PORT, protocol: "TCP" }] }],
+    },
+  };
+}
+
+/** The labels of the manager's pods. */
+export function managerLabels(name: string): Record<string, string> {
+  return { "app.kubernetes.io/name": "gitlab-runner", "app.kubernetes.io/instance": name };
+}
+
 /** No privilege escalation, no capabilities, the runtime's seccomp profile. */
 const DROP_ALL: ISecurityContext = {
   allowPrivilegeEscalation: false,
@@ -146,7 +179,7 @@ const DROP_ALL: ISecurityContext = {
  */
 export function managerDeployment(input: ManagerDeploymentInput): IDeployment {
   const names = objectNames(input.name);
-  const labels = { "app.kubernetes.io/name": "gitlab-runner", "app.kubernetes.io/instance": input.name };
+  const labels = managerLabels(input.name);
   const awsConfigDir = posix.dirname(input.awsConfigFile);
   const configDir = posix.dirname(CLUSTER_RUNNER_CONFIG_PATH);
   const resources = (cpu: string, memory: string, memoryLimit: string) => ({
@@ -228,6 +261,14 @@ export function managerDeployment(input: ManagerDeploymentInput): IDeployment {
       { name: "DOCKER_HOST", value: `unix://${DIND_SOCKET_DIR}/docker.sock` },
     ],
     ports: [{ name: "metrics", containerPort: RUNNER_METRICS_PORT, protocol: "TCP" }],
+    // The metrics server (config.toml's listen_address) answers once the runner has loaded its config.
+    readinessProbe: { httpGet: { path: "/metrics", port: "metrics" }, periodSeconds: 10, failureThreshold: 3 },
+    livenessProbe: {
+      httpGet: { path: "/metrics", port: "metrics" },
+      initialDelaySeconds: 30,
+      periodSeconds: 30,
+      failureThreshold: 5,
+    },
     lifecycle: {
       preStop: {
         exec: {
@@ -254,7 +295,7 @@ export function managerDeployment(input: ManagerDeploymentInput): IDeployment {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: input.name, namespace: input.namespace, labels },
+    metadata: { name: input.name, namespace: input.namespace, labels, annotations: { ...POLICY_EXCEPTIONS } },
     spec: {
       replicas: 1,
       strategy: { type: "Recreate" },
@@ -337,8 +378,8 @@ export interface RunnerManagerDeploymentArgs {
 
 /**
  * The runner manager in the cluster (`foundation:runner:ManagerDeployment`): its namespace, the config.toml Secret,
- * the Roles Anywhere certificate Secret, the AWS config ConfigMap and the Deployment of
- * {@link managerDeployment}. Create it only for the `cluster` placement (placement.ts).
+ * the Roles Anywhere certificate Secret, the AWS config ConfigMap, the Deployment of {@link managerDeployment} and
+ * the NetworkPolicy of {@link managerNetworkPolicy}. Create it only for the `cluster` placement (placement.ts).
  */
 export class RunnerManagerDeployment extends pulumi.ComponentResource {
   /** The namespace. */
@@ -447,10 +488,21 @@ export class RunnerManagerDeployment extends pulumi.ComponentResource {
           name,
           namespace: namespace.metadata.name,
           labels: deployment.apply((d) => d.metadata?.labels ?? {}),
+          annotations: deployment.apply((d) => d.metadata?.annotations ?? {}),
         },
         spec: deployment.apply((d) => d.spec as kubernetes.types.input.apps.v1.DeploymentSpec),
       },
       { parent: this, dependsOn: [configSecret, certificateSecret, awsConfig] },
+    );
+
+    const policy = managerNetworkPolicy(name, namespaceName);
+    new kubernetes.networking.v1.NetworkPolicy(
+      `${name}-network-policy`,
+      {
+        metadata: { name: policy.metadata?.name, namespace: namespace.metadata.name, labels: managedBy },
+        spec: policy.spec as kubernetes.types.input.networking.v1.NetworkPolicySpec,
+      },
+      { parent: this },
     );
 
     this.namespace = namespace.metadata.name;

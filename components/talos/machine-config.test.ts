@@ -115,6 +115,36 @@ describe("renderMachineConfig: every document validates against the official sch
     expect(kinds(rendered(input({ talosVersion: version }, node)))).toEqual(want);
   });
 
+  it.each(["v1.11.6", "v1.13.9"])("%s: node labels and a user volume, valid against the schema", (version) => {
+    const line = version.startsWith("v1.11") ? "v1.11" : "v1.13";
+    const documents = rendered(
+      input(
+        { talosVersion: version },
+        {
+          nodeLabels: { "topology.kubernetes.io/region": "lab", "topology.kubernetes.io/zone": "pve1" },
+          userVolumes: [{ name: "local-path-provisioner", diskSelector: "!system_disk", minSize: "99GiB" }],
+        },
+      ),
+    );
+    expect(documents.map((document) => schemaErrors(line, document))).toEqual(documents.map(() => []));
+    // The control-plane label stays beside the node's own.
+    expect(main(documents).machine.nodeLabels).toEqual({
+      "node.kubernetes.io/exclude-from-external-load-balancers": "",
+      "topology.kubernetes.io/region": "lab",
+      "topology.kubernetes.io/zone": "pve1",
+    });
+    expect(documents.at(-1)).toEqual({
+      apiVersion: "v1alpha1",
+      kind: "UserVolumeConfig",
+      name: "local-path-provisioner",
+      provisioning: { diskSelector: { match: "!system_disk" }, minSize: "99GiB", grow: true },
+    });
+  });
+
+  it("writes no nodeLabels key for a worker without labels", () => {
+    expect(main(rendered(input({}, WORKER))).machine).not.toHaveProperty("nodeLabels");
+  });
+
   it("adds TimeSyncConfig on v1.13 and machine.time on v1.11 when time servers are set", () => {
     const v113 = rendered(input({ timeServers: ["192.168.10.1"] }));
     expect(v113.at(-1)).toEqual({ apiVersion: "v1alpha1", kind: "TimeSyncConfig", ntp: { servers: ["192.168.10.1"] } });
@@ -358,6 +388,17 @@ describe("renderMachineConfig: rejected input", () => {
     [{}, { nameservers: ["dns.example"] }, "nameservers entry 'dns.example' of talos-cp-1 must be an IPv4 address"],
     [{}, { link: "eth 0" }, "link 'eth 0' of talos-cp-1 must be an interface name, e.g. eth0"],
     [{}, { installDisk: "sda" }, "installDisk 'sda' of talos-cp-1 must be a device path, e.g. /dev/sda"],
+    [
+      {},
+      { nodeLabels: { "topology.kubernetes.io/zone": "pve 1" } },
+      "nodeLabels entry 'topology.kubernetes.io/zone: pve 1' of talos-cp-1 must be a Kubernetes label (prefix/name: value)",
+    ],
+    [
+      {},
+      { userVolumes: [{ name: "local_path", diskSelector: "!system_disk", minSize: "big" }] },
+      "userVolumes name 'local_path' of talos-cp-1 must be 1 to 34 letters, digits and hyphens; " +
+        "userVolumes minSize 'big' of talos-cp-1 must be a size such as 63GiB",
+    ],
   ] as [Partial<TalosClusterSettings>, Partial<TalosNodeSettings>, string][])(
     "rejects %j %j",
     (cluster, node, message) => {

@@ -74,6 +74,19 @@ export interface TalosClusterSettings {
   readonly timeServers?: readonly string[];
 }
 
+/**
+ * A Talos user volume (`UserVolumeConfig`, Talos v1.10 and later): a partition on the first disk the selector
+ * matches, mounted at `/var/mnt/<name>` (docs.siderolabs.com, disk management).
+ */
+export interface TalosUserVolume {
+  /** Volume name: 1 to 34 letters, digits and hyphens; the mount point is `/var/mnt/<name>`. */
+  readonly name: string;
+  /** CEL expression over `disk` and `system_disk` that picks the disk, e.g. `!system_disk`. */
+  readonly diskSelector: string;
+  /** Smallest size Talos accepts for the partition, e.g. `63GiB`; the partition grows to the disk. */
+  readonly minSize: string;
+}
+
 /** One node's own settings. */
 export interface TalosNodeSettings {
   /** The node's hostname (a DNS label); Proxmox's nocloud meta-data carries none, so the config sets it. */
@@ -96,6 +109,17 @@ export interface TalosNodeSettings {
    * @default "/dev/sda"
    */
   readonly installDisk?: string;
+  /**
+   * Extra Kubernetes labels of the node (`machine.nodeLabels`), e.g. the topology labels the Proxmox CSI plugin
+   * places volumes by (`proxmoxTopologyLabels` in components/kubernetes/platform/storage.ts).
+   * @default {}
+   */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
+  /**
+   * User volumes of the node, e.g. the one local-path-provisioner keeps its volumes on.
+   * @default []
+   */
+  readonly userVolumes?: readonly TalosUserVolume[];
 }
 
 /** Everything one node's machine config is rendered from, as plain values. */
@@ -117,6 +141,10 @@ const VERSION = /^v(\d+)\.(\d+)\.(\d+)$/;
 const KUBERNETES_VERSION = /^\d+\.\d+\.\d+$/;
 const LINK_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
 const INSTALL_DISK = /^\/dev\/[a-zA-Z0-9/_-]+$/;
+/** A label key: an optional DNS-name prefix and a name of at most 63 characters (Kubernetes' label syntax). */
+const LABEL_KEY = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+/** A label value: empty, or at most 63 characters beginning and ending with an alphanumeric. */
+const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/;
 
 /** The Kubernetes API server port on the control planes and the VIP. */
 export const KUBERNETES_API_PORT = 6443;
@@ -198,6 +226,23 @@ function validate(input: MachineConfigInput): void {
       `installDisk '${node.installDisk}' of ${node.hostname} must be a device path, e.g. /dev/sda`,
     );
   }
+  for (const [key, value] of Object.entries(node.nodeLabels ?? {})) {
+    check(
+      LABEL_KEY.test(key) && LABEL_VALUE.test(value),
+      `nodeLabels entry '${key}: ${value}' of ${node.hostname} must be a Kubernetes label (prefix/name: value)`,
+    );
+  }
+  for (const volume of node.userVolumes ?? []) {
+    check(
+      /^[A-Za-z0-9-]{1,34}$/.test(volume.name),
+      `userVolumes name '${volume.name}' of ${node.hostname} must be 1 to 34 letters, digits and hyphens`,
+    );
+    check(
+      /^\d+(\.\d+)?\s?([KMGT]i?B)?$/.test(volume.minSize),
+      `userVolumes minSize '${volume.minSize}' of ${node.hostname} must be a size such as 63GiB`,
+    );
+    check(volume.diskSelector.trim().length > 0, `userVolumes diskSelector of ${node.hostname} must not be empty`);
+  }
   if (problems.length > 0) throw new Error(`Talos machine config: ${problems.join("; ")}`);
 }
 
@@ -246,6 +291,18 @@ function features(line: TalosLine): TalosDocument {
   return line === "v1.11" ? { rbac: true, stableHostname: true, apidCheckExtKeyUsage: true, ...common } : common;
 }
 
+/**
+ * `machine.nodeLabels`: the node's own labels, and on control planes the label Talos puts there like kubeadm does,
+ * which load balancers (MetalLB) honour by skipping those nodes (reference §7.3). Empty means no key at all.
+ */
+function nodeLabels(node: TalosNodeSettings): TalosDocument {
+  const labels: Record<string, string> = {
+    ...(node.role === "controlplane" ? { "node.kubernetes.io/exclude-from-external-load-balancers": "" } : {}),
+    ...node.nodeLabels,
+  };
+  return Object.keys(labels).length === 0 ? {} : { nodeLabels: labels };
+}
+
 /** The `v1alpha1` machine config document for the node. */
 function v1alpha1Document(input: MachineConfigInput, line: TalosLine): TalosDocument {
   const { cluster, node, secrets } = input;
@@ -287,8 +344,7 @@ function v1alpha1Document(input: MachineConfigInput, line: TalosLine): TalosDocu
     },
     ...(line === "v1.11" && cluster.timeServers !== undefined ? { time: { servers: [...cluster.timeServers] } } : {}),
     features: features(line),
-    // Talos labels control planes like kubeadm does; load balancers (MetalLB) then skip them (reference §7.3).
-    ...(controlPlane ? { nodeLabels: { "node.kubernetes.io/exclude-from-external-load-balancers": "" } } : {}),
+    ...nodeLabels(node),
   };
 
   const endpoint = `https://${cluster.vip}:${KUBERNETES_API_PORT}`;
@@ -368,7 +424,14 @@ export function machineConfigDocuments(input: MachineConfigInput): TalosDocument
   validate(input);
   const line = talosLine(input.cluster.talosVersion);
   const main = v1alpha1Document(input, line);
-  return line === "v1.11" ? [main] : [main, ...networkDocuments(input)];
+  // Both lines have UserVolumeConfig as its own document (it replaced machine.disks in v1.10).
+  const volumes = (input.node.userVolumes ?? []).map((volume): TalosDocument => ({
+    apiVersion: "v1alpha1",
+    kind: "UserVolumeConfig",
+    name: volume.name,
+    provisioning: { diskSelector: { match: volume.diskSelector }, minSize: volume.minSize, grow: true },
+  }));
+  return line === "v1.11" ? [main, ...volumes] : [main, ...networkDocuments(input), ...volumes];
 }
 
 /**

@@ -198,6 +198,24 @@ const RESOURCES: Record<string, Synthesizer> = {
     const vmId = typeof ctx.inputs.vmId === "number" ? ctx.inputs.vmId : 100 + (parseInt(digest(ctx.urn, 4), 16) % 900);
     return { id: String(vmId), vmId, ipv4Addresses: [], macAddresses: [] };
   },
+  // The lab renders these ARNs into the runner VM's AWS profile, whose renderer checks their shape.
+  "aws:rolesanywhere/trustAnchor:TrustAnchor": (ctx) => {
+    const id = fakeUuid(ctx.urn);
+    return { id, arn: arn(ctx, "rolesanywhere", `trust-anchor/${id}`) };
+  },
+  "aws:rolesanywhere/profile:Profile": (ctx) => {
+    const id = fakeUuid(ctx.urn);
+    return { id, arn: arn(ctx, "rolesanywhere", `profile/${id}`) };
+  },
+  // The Talos dynamic resources (components/talos/): ids as their providers make them (`<address>:<port>`), and the
+  // outcome of a first bootstrap; the bootstrap's id is the health gate's trigger.
+  "pulumi-nodejs:dynamic/talos:Bootstrap": (ctx) => ({
+    id: `${str(ctx.inputs.node, "0.0.0.0")}:${String(ctx.inputs.port ?? 50000)}`,
+    outcome: "bootstrapped",
+  }),
+  "pulumi-nodejs:dynamic/talos:KubernetesApiReady": (ctx) => ({
+    id: `${str(ctx.inputs.host, "0.0.0.0")}:${String(ctx.inputs.port ?? 6443)}`,
+  }),
   "tls:index/privateKey:PrivateKey": privateKey,
   "tls:index/selfSignedCert:SelfSignedCert": certificate,
   "tls:index/locallySignedCert:LocallySignedCert": certificate,

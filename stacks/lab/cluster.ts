@@ -1,0 +1,104 @@
+/**
+ * The lab's Talos cluster and GitOps (phase 4): the secrets bundle, the cluster on Proxmox with its health gate and
+ * Kubernetes provider, and Flux on the group's GitOps repository (docs/lab.md).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Flux } from "../../components/kubernetes/flux/flux";
+import { proxmoxTopologyLabels } from "../../components/kubernetes/platform/storage";
+import { TalosCluster, TalosNodeSpec } from "../../components/proxmox/talos-cluster";
+import { TalosSecrets } from "../../components/talos/secrets";
+import { LabConfig } from "./config";
+import { LOCAL_PATH_VOLUME } from "./platform";
+
+/**
+ * Options that put every resource of a component behind the cluster's health gate: the cluster's Kubernetes
+ * provider, `dependsOn` the gate on the component, and a transformation that adds the gate to every Kubernetes
+ * resource beneath it (children do not inherit a component's `dependsOn`). The provider already waits for the gate; the explicit edge on each resource makes the order
+ * visible in `pulumi preview` and the offline plan, as docs/lab.md promises ("every Kubernetes resource takes the
+ * gate in dependsOn").
+ */
+export function behindHealthGate(cluster: TalosCluster): pulumi.ComponentResourceOptions {
+  const gate = cluster.apiReady;
+  return {
+    providers: { kubernetes: cluster.kubernetesProvider },
+    dependsOn: [gate],
+    transformations: [
+      (args) =>
+        args.type.startsWith("kubernetes:")
+          ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { dependsOn: [gate] }) }
+          : undefined,
+    ],
+  };
+}
+
+/** The nodes of one role with their labels: the Proxmox CSI plugin's topology labels when it is the backend. */
+function nodesOf(config: LabConfig, nodes: LabConfig["talos"]["controlPlanes"]): TalosNodeSpec[] {
+  const csi = config.platform.storage.backend === "proxmox-csi" ? config.platform.storage.proxmoxCsi : undefined;
+  return nodes.map((node) => ({
+    ...node,
+    ...(csi === undefined ? {} : { nodeLabels: proxmoxTopologyLabels(csi.region, node.proxmoxNode) }),
+  }));
+}
+
+/** The cluster and its GitOps. */
+export interface LabCluster {
+  readonly cluster: TalosCluster;
+  readonly flux: Flux;
+  /** Options for every Kubernetes component: {@link behindHealthGate}. */
+  readonly kubernetes: pulumi.ComponentResourceOptions;
+}
+
+/** Creates the Talos secrets, the cluster on Proxmox and Flux. */
+export function labCluster(
+  config: LabConfig,
+  gitops: { readonly repositoryUrl: string; readonly deployPrivateKey: pulumi.Input<string> },
+  providers: pulumi.ComponentResourceOptions,
+): LabCluster {
+  const { talos, proxmox, network } = config;
+  const secrets = new TalosSecrets(talos.clusterName, {}, providers);
+  const cluster = new TalosCluster(
+    talos.clusterName,
+    {
+      clusterName: talos.clusterName,
+      talosVersion: talos.talosVersion,
+      kubernetesVersion: talos.kubernetesVersion,
+      vip: talos.vip,
+      controlPlanes: nodesOf(config, talos.controlPlanes),
+      workers: nodesOf(config, talos.workers),
+      gateway: network.gateway,
+      nameservers: network.nameservers,
+      timeServers: network.timeServers,
+      podSubnets: talos.podSubnets,
+      serviceSubnets: talos.serviceSubnets,
+      secrets,
+      datastoreId: proxmox.vmDatastore,
+      imageDatastoreId: proxmox.imageDatastore,
+      snippetsDatastoreId: proxmox.snippetsDatastore,
+      bridge: proxmox.bridge,
+      cpuType: talos.cpuType,
+      controlPlaneCores: talos.controlPlane.cores,
+      controlPlaneMemoryMiB: talos.controlPlane.memoryMiB,
+      controlPlaneDiskGiB: talos.controlPlane.diskGiB,
+      workerCores: talos.worker.cores,
+      workerMemoryMiB: talos.worker.memoryMiB,
+      workerDiskGiB: talos.worker.diskGiB,
+      ...(config.platform.storage.backend === "local-path" && config.platform.storage.localPath !== undefined
+        ? { workerDataDisk: { sizeGiB: config.platform.storage.localPath.diskGiB, volumeName: LOCAL_PATH_VOLUME } }
+        : {}),
+    },
+    providers,
+  );
+  const kubernetes = behindHealthGate(cluster);
+  const flux = new Flux(
+    "flux",
+    {
+      repositoryUrl: gitops.repositoryUrl,
+      branch: config.flux.branch,
+      path: config.flux.path,
+      deployKeyPrivateKey: pulumi.secret(gitops.deployPrivateKey),
+      knownHosts: config.flux.knownHosts.join("\n"),
+    },
+    kubernetes,
+  );
+  return { cluster, flux, kubernetes };
+}

@@ -1,0 +1,358 @@
+import { parse as parseToml } from "smol-toml";
+import { parse as parseYaml, parseAllDocuments } from "yaml";
+import { Recording } from "../../tools/plan/testing";
+import { containsSecret, present, reveal } from "../../tools/plan/values";
+import { recordLab, sampleLabConfig } from "./testing";
+
+const sample = sampleLabConfig().config;
+
+/** The sample config with one key's JSON value edited. */
+function edited<T>(
+  key: string,
+  edit: (value: T) => void,
+  base: Record<string, string> = sample,
+): Record<string, string> {
+  const value = JSON.parse(base[`foundation:${key}`]) as T;
+  edit(value);
+  return { ...base, [`foundation:${key}`]: JSON.stringify(value) };
+}
+
+const inCluster = edited<{ placement: string }>("runnerManager", (m) => (m.placement = "cluster"));
+
+const VM = "proxmoxve:index/vmLegacy:VmLegacy";
+const SNIPPET = "proxmoxve:index/fileLegacy:FileLegacy";
+const GATE = "pulumi-nodejs:dynamic/talos:KubernetesApiReady";
+
+/** The content of a Proxmox snippet (user-data or machine config), unwrapped. */
+function snippet(rec: Recording, name: string): string {
+  return String((rec.inputsOf(name, SNIPPET).sourceRaw as { data: string }).data);
+}
+
+/** Resource counts by type, for exact-set assertions. */
+function countsByType(rec: Recording): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const resource of rec.resources) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+  return counts;
+}
+
+/** What both placements share: the cluster, Flux and the platform services. */
+const COMMON: Record<string, number> = {
+  "pulumi:pulumi:Stack": 1,
+  "pulumi:pulumi:StackReference": 2,
+  "pulumi:providers:proxmoxve": 1,
+  "pulumi:providers:random": 1,
+  "pulumi:providers:tls": 1,
+  "pulumi:providers:kubernetes": 1,
+  "foundation:talos:Secrets": 1,
+  "random:index/randomBytes:RandomBytes": 3,
+  "random:index/randomString:RandomString": 4,
+  "tls:index/privateKey:PrivateKey": 7,
+  "tls:index/selfSignedCert:SelfSignedCert": 4,
+  "tls:index/certRequest:CertRequest": 2,
+  "tls:index/locallySignedCert:LocallySignedCert": 2,
+  "foundation:proxmox:TalosCluster": 1,
+  "foundation:talos:AdminCredentials": 1,
+  "pulumi-nodejs:dynamic/talos:Bootstrap": 1,
+  [GATE]: 1,
+  "foundation:kubernetes:Flux": 1,
+  "kubernetes:yaml/v2:ConfigFile": 1,
+  "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository": 1,
+  "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization": 1,
+  "foundation:kubernetes:MetalLb": 1,
+  "kubernetes:metallb.io/v1beta1:IPAddressPool": 1,
+  "kubernetes:metallb.io/v1beta1:L2Advertisement": 1,
+  "foundation:kubernetes:Traefik": 1,
+  "foundation:kubernetes:Storage": 1,
+  "foundation:kubernetes:ExternalSecrets": 1,
+  "kubernetes:external-secrets.io/v1:ClusterSecretStore": 1,
+  "foundation:kubernetes:ExternalDns": 1,
+  "foundation:kubernetes:CertManager": 1,
+  "kubernetes:cert-manager.io/v1:ClusterIssuer": 1,
+  "kubernetes:helm.sh/v3:Release": 6,
+};
+
+describe("lab program", () => {
+  let vm: Recording;
+  let cluster: Recording;
+  beforeAll(async () => {
+    vm = await recordLab();
+    cluster = await recordLab(inCluster);
+  });
+
+  describe("placement", () => {
+    it("vm: the runner VM and the five Talos VMs, no in-cluster manager (80 resources)", () => {
+      expect(countsByType(vm)).toEqual({
+        ...COMMON,
+        "foundation:proxmox:RunnerVm": 1,
+        "proxmoxve:download/file:File": 3,
+        [SNIPPET]: 6,
+        [VM]: 6,
+        // Flux's deploy key and the three AWS credentials Secrets; six namespaces, one per platform service.
+        "kubernetes:core/v1:Secret": 4,
+        "kubernetes:core/v1:Namespace": 6,
+      });
+      expect(vm.resources).toHaveLength(80);
+      expect(vm.named("runner-vm", VM).parent).toBe(vm.named("runner", "foundation:proxmox:RunnerVm").urn);
+    });
+
+    it("cluster: the manager Deployment in its own namespace, no runner VM (83 resources)", () => {
+      expect(countsByType(cluster)).toEqual({
+        ...COMMON,
+        "foundation:runner:ManagerDeployment": 1,
+        "proxmoxve:download/file:File": 2,
+        [SNIPPET]: 5,
+        [VM]: 5,
+        "kubernetes:core/v1:Secret": 6,
+        "kubernetes:core/v1:Namespace": 7,
+        "kubernetes:core/v1:ConfigMap": 1,
+        "kubernetes:apps/v1:Deployment": 1,
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
+      });
+      expect(cluster.resources).toHaveLength(83);
+      expect(cluster.ofType(VM).map((r) => r.name)).not.toContain("runner-vm");
+      expect(cluster.inputsOf("gitlab-runner-namespace").metadata).toMatchObject({ name: "gitlab-runner" });
+    });
+
+    it("exports the placement and the whole contract", () => {
+      expect(reveal(vm.outputs)).toEqual({
+        domain: "lab.example.com",
+        proxmoxEndpoint: "https://pve.example.com:8006",
+        gitlabUrl: "https://gitlab.example.com",
+        runnerManagerPlacement: "vm",
+        kubernetesEndpoint: "https://192.168.10.10:6443",
+        kubeconfig: expect.stringContaining("server: https://192.168.10.10:6443"),
+        talosconfig: expect.stringContaining("context: lab"),
+        ingressClassName: "traefik",
+        ingressNamespace: "traefik",
+        ingressPodLabels: { "app.kubernetes.io/name": "traefik" },
+        storageClassName: "proxmox-csi",
+        clusterSecretStoreName: "aws-secrets-manager",
+        clusterIssuerName: "letsencrypt",
+        secretsPrefix: "lab/",
+      });
+      expect(containsSecret(vm.outputs.kubeconfig)).toBe(true);
+      expect(containsSecret(vm.outputs.talosconfig)).toBe(true);
+      expect(reveal(cluster.outputs)).toMatchObject({ runnerManagerPlacement: "cluster" });
+    });
+  });
+
+  describe("runner config", () => {
+    it("gives both placements the same config.toml, rendered from the upstream runners", () => {
+      const userData = parseYaml(snippet(vm, "runner-user-data")) as {
+        write_files: { path: string; content: string }[];
+      };
+      const onVm = userData.write_files.find((f) => f.path === "/etc/gitlab-runner/config.toml")?.content;
+      const inPod = (cluster.inputsOf("gitlab-runner-config").stringData as Record<string, string>)["config.toml"];
+      expect(onVm).toBe(inPod);
+      const toml = parseToml(String(onVm)) as {
+        concurrent: number;
+        shutdown_timeout: number;
+        runners: {
+          name: string;
+          executor: string;
+          autoscaler?: { plugin_config: { name: string; profile: string } };
+        }[];
+      };
+      expect(toml.concurrent).toBe(24);
+      expect(toml.shutdown_timeout).toBe(3600);
+      expect(toml.runners.map((r) => [r.name, r.executor])).toEqual([
+        ["proxmox-docker", "docker"],
+        ["proxmox-deploy", "docker"],
+        ["arm64", "docker-autoscaler"],
+        ["arm64-large", "docker-autoscaler"],
+      ]);
+      expect(toml.runners[2].autoscaler?.plugin_config).toMatchObject({ profile: "runner" });
+      // The VM reaches AWS through Roles Anywhere with the aws stack's trust anchor, profile and role.
+      const awsConfig = userData.write_files.find((f) => f.path === "/root/.aws/config")?.content;
+      expect(awsConfig).toMatch(
+        /^\[profile runner\]\nregion = eu-central-1\ncredential_process = .* --trust-anchor-arn arn:aws:rolesanywhere:eu-central-1:123456789012:trust-anchor\/[0-9a-f-]{36} --profile-arn arn:aws:rolesanywhere:eu-central-1:123456789012:profile\/[0-9a-f-]{36} --role-arn arn:aws:iam::123456789012:role\/\S+\n$/,
+      );
+    });
+
+    it("keeps the runner tokens and the manager's private key secret", () => {
+      expect(vm.isSecretInput("runner-user-data", "sourceRaw")).toBe(true);
+      expect(cluster.isSecretInput("gitlab-runner-config", "stringData")).toBe(true);
+      expect(cluster.isSecretInput("gitlab-runner-roles-anywhere", "stringData")).toBe(true);
+      for (const rec of [vm, cluster]) {
+        // What the plan's JSON prints (DESIGN.md §5): secrets redacted.
+        const printed = JSON.stringify(rec.resources.map((r) => present(r.inputs, false)));
+        expect(printed).not.toContain("glrt-");
+        expect(printed).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
+      }
+    });
+
+    it("closes the runner VM: Proxmox firewall on the NIC, ufw denying by default, SSH from admin networks only", () => {
+      const inputs = vm.inputsOf("runner-vm", VM);
+      expect(inputs).toMatchObject({
+        vmId: 9100,
+        name: "runner-01",
+        cpu: { cores: 4, type: "host" },
+        memory: { dedicated: 8192, floating: 0 },
+        networkDevices: [{ bridge: "vmbr0", model: "virtio", firewall: true }],
+        initialization: { ipConfigs: [{ ipv4: { address: "192.168.10.30/24", gateway: "192.168.10.1" } }] },
+      });
+      const userData = parseYaml(snippet(vm, "runner-user-data")) as { runcmd: string[][] };
+      const ufw = userData.runcmd.filter((cmd) => cmd[0] === "ufw").map((cmd) => cmd.join(" "));
+      expect(ufw).toEqual([
+        "ufw default deny incoming",
+        "ufw default deny outgoing",
+        "ufw allow in proto tcp from 192.168.10.0/24 to any port 22 comment ssh from admin network",
+        "ufw allow in proto tcp from 192.168.10.0/24 to any port 9100 comment node_exporter",
+        "ufw allow in proto tcp from 192.168.10.0/24 to any port 8080 comment cadvisor",
+        "ufw allow in proto tcp from 192.168.10.0/24 to any port 9252 comment gitlab-runner metrics",
+        "ufw allow out proto tcp to any port 443 comment https",
+        "ufw allow out proto udp to any port 123 comment ntp",
+        "ufw allow out to any port 53 comment dns",
+        "ufw allow out proto tcp to 0.0.0.0/0 port 22 comment ssh to runner fleet",
+        "ufw --force enable",
+      ]);
+    });
+  });
+
+  describe("cluster", () => {
+    it("sizes the Talos VMs from config and protects the control planes", () => {
+      const sizes = vm
+        .ofType(VM)
+        .filter((r) => r.name.startsWith("lab-"))
+        .map((r) => {
+          const inputs = reveal(r.inputs) as { cpu: object; memory: object; disks: { size: number }[] };
+          return [r.name, inputs.cpu, inputs.memory, inputs.disks[0].size, r.protect];
+        });
+      const cp = { cores: 2, sockets: 1, type: "host" };
+      const worker = { cores: 4, sockets: 1, type: "host" };
+      expect(sizes).toEqual([
+        ["lab-talos-cp-1", cp, { dedicated: 4096, floating: 0 }, 32, true],
+        ["lab-talos-cp-2", cp, { dedicated: 4096, floating: 0 }, 32, true],
+        ["lab-talos-cp-3", cp, { dedicated: 4096, floating: 0 }, 32, true],
+        ["lab-talos-w-1", worker, { dedicated: 8192, floating: 0 }, 64, false],
+        ["lab-talos-w-2", worker, { dedicated: 8192, floating: 0 }, 64, false],
+      ]);
+    });
+
+    it("labels every node with the Proxmox CSI topology in its machine config, kept secret", () => {
+      for (const [node, zone] of [
+        ["talos-cp-1", "pve1"],
+        ["talos-w-2", "pve2"],
+      ]) {
+        expect(vm.isSecretInput(`lab-${node}-config`, "sourceRaw")).toBe(true);
+        const [main] = parseAllDocuments(snippet(vm, `lab-${node}-config`));
+        expect((main.toJS() as { machine: { nodeLabels: object } }).machine.nodeLabels).toMatchObject({
+          "topology.kubernetes.io/region": "lab",
+          "topology.kubernetes.io/zone": zone,
+        });
+      }
+    });
+
+    it("bootstraps the first control plane and gates on the VIP, re-checking when bootstrap is replaced", () => {
+      expect(vm.inputsOf("lab-bootstrap")).toMatchObject({ node: "192.168.10.11", port: 50000 });
+      // The offline plan gives the dynamic resources the ids their providers would: `<address>:<port>`.
+      expect(vm.named("lab-bootstrap").id).toBe("192.168.10.11:50000");
+      expect(vm.inputsOf("lab-api-ready", GATE)).toMatchObject({
+        host: "192.168.10.10",
+        port: 6443,
+        triggers: ["192.168.10.11:50000"],
+      });
+      expect(vm.isSecretInput("lab-api-ready", "clientKeyPem", GATE)).toBe(true);
+    });
+
+    it("puts every Kubernetes resource behind the health gate, on the cluster's provider", () => {
+      const gate = vm.named("lab-api-ready", GATE).urn;
+      const provider = vm.named("lab-kubernetes", "pulumi:providers:kubernetes");
+      expect(provider.dependencies).toContain(gate);
+      const kubernetesResources = vm.resources.filter((r) => r.type.startsWith("kubernetes:"));
+      expect(kubernetesResources).toHaveLength(23);
+      for (const rec of [vm, cluster]) {
+        for (const resource of rec.resources.filter((r) => r.type.startsWith("kubernetes:"))) {
+          expect([resource.name, resource.dependencies]).toEqual([resource.name, expect.arrayContaining([gate])]);
+          if (resource.custom) expect([resource.name, resource.provider]).toEqual([resource.name, provider.urn]);
+        }
+      }
+      expect(cluster.named("gitlab-runner-deployment").dependencies).toContain(gate);
+    });
+
+    it("hands Flux the group's repository and deploy key, the key as a secret", () => {
+      expect(vm.inputsOf("flux-git-repository").spec).toMatchObject({
+        url: "ssh://git@gitlab.example.com/mson/gitops.git",
+        ref: { branch: "main" },
+      });
+      expect(vm.isSecretInput("flux-deploy-key", "stringData")).toBe(true);
+    });
+  });
+
+  describe("platform", () => {
+    it("gives MetalLB the configured pool and Traefik its fixed address from it", () => {
+      expect(vm.inputsOf("metallb-pool").spec).toEqual({
+        addresses: ["192.168.10.200-192.168.10.220"],
+        autoAssign: true,
+      });
+      const values = vm.inputsOf("traefik-chart").values as { service: { annotations: object } };
+      expect(values.service.annotations).toEqual({
+        "metallb.io/address-pool": "metallb",
+        "metallb.io/loadBalancerIPs": "192.168.10.200",
+      });
+    });
+
+    it("points Proxmox CSI at the stack's Proxmox API, its token a secret", () => {
+      expect(vm.isSecretInput("storage-chart", "values")).toBe(true);
+      const values = vm.inputsOf("storage-chart").values as { config: { clusters: object[] } };
+      expect(values.config.clusters).toEqual([
+        {
+          url: "https://pve.example.com:8006/api2/json",
+          insecure: false,
+          token_id: "kubernetes-csi@pve!csi",
+          token_secret: "offline-plan-placeholder-for-foundation-platform-tokenSecret",
+          region: "lab",
+        },
+      ]);
+    });
+
+    it("installs local-path instead when config says so", async () => {
+      const rec = await recordLab(
+        edited<{ storage: { backend: string } }>("platform", (p) => (p.storage.backend = "local-path")),
+      );
+      expect(rec.inputsOf("storage-chart")).toMatchObject({ chart: "local-path-provisioner" });
+      expect(reveal(rec.outputs)).toMatchObject({ storageClassName: "local-path" });
+      // No Proxmox CSI, so no topology labels; instead each worker keeps its volumes on a data disk of its own.
+      const documents = parseAllDocuments(snippet(rec, "lab-talos-w-1-config")).map((d) => d.toJS());
+      expect((documents[0] as { machine: Record<string, unknown> }).machine.nodeLabels).toBeUndefined();
+      expect(documents.at(-1)).toEqual({
+        apiVersion: "v1alpha1",
+        kind: "UserVolumeConfig",
+        name: "local-path-provisioner",
+        provisioning: { diskSelector: { match: "!system_disk" }, minSize: "99GiB", grow: true },
+      });
+      const disks = (name: string) =>
+        (rec.inputsOf(name, VM).disks as { interface: string; size: number }[]).map((d) => [d.interface, d.size]);
+      expect(disks("lab-talos-w-1")).toEqual([
+        ["scsi0", 64],
+        ["scsi1", 100],
+      ]);
+      expect(disks("lab-talos-cp-1")).toEqual([["scsi0", 32]]);
+      expect((rec.inputsOf("storage-chart").values as { nodePathMap: object }).nodePathMap).toEqual([
+        { node: "DEFAULT_PATH_FOR_NON_LISTED_NODES", paths: ["/var/mnt/local-path-provisioner"] },
+      ]);
+    });
+
+    it("uses the aws stack's zone and narrow credentials for DNS, certificates and secrets", () => {
+      const issuer = vm.inputsOf("cert-manager-issuer").spec as { acme: { solvers: { dns01: object }[] } };
+      expect(issuer.acme.solvers[0].dns01).toMatchObject({ route53: { region: "eu-central-1" } });
+      for (const secret of ["external-dns-credentials", "cert-manager-credentials", "external-secrets-credentials"]) {
+        expect(vm.isSecretInput(secret, "stringData")).toBe(true);
+      }
+      expect(vm.inputsOf("external-secrets-store").spec).toMatchObject({
+        conditions: [{ namespaces: ["eve-skill-farm"] }],
+      });
+    });
+  });
+
+  describe("bad runner models", () => {
+    it("refuses a concurrent below the runners' capacity before registering anything, naming the key", async () => {
+      const config = edited<{ concurrent: number }>("runner", (r) => (r.concurrent = 10));
+      await expect(recordLab(config)).rejects.toThrow(
+        'stack "lab" has 1 configuration problem; no resource was registered:\n' +
+          "  - foundation:runner.concurrent: 10 is below 21, the sum of every pool's maxInstances × " +
+          "capacityPerInstance plus the docker runners' limits; raise concurrent to at least 21 or shrink the pools",
+      );
+    });
+  });
+});
