@@ -33,6 +33,7 @@ describe("eve-skill-farm config", () => {
       owner: "eve-skill-farm",
       costCenter: "eve-skill-farm",
       policyEnforcement: {},
+      policyConfig: {},
       stackReferences: { lab: "organization/foundation/lab" },
       subdomain: "eve",
       image: "registry.example.com/mson/eve-skill-farm:1.4.2",
@@ -161,7 +162,7 @@ describe("eve-skill-farm config", () => {
       "a misspelt key",
       { "foundation:replica": "2" },
       [
-        "  - foundation:replica: unknown key. Did you mean 'foundation:replicas'? Known keys here: policyEnforcement, owner, costCenter, stackReferences, subdomain, image, replicas, storageSize, volumeAccessMode, resources, secretName.",
+        "  - foundation:replica: unknown key. Did you mean 'foundation:replicas'? Known keys here: policyEnforcement, policyConfig, owner, costCenter, stackReferences, subdomain, image, replicas, storageSize, volumeAccessMode, resources, secretName.",
       ],
     ],
     [

@@ -17,6 +17,11 @@ async function run(argv: string[], policies?: PolicyEvaluator) {
   return { code, stdout, stderr };
 }
 
+/** A stack file without the stack's declared policy exceptions. */
+function withoutPolicyConfig(text: string): string {
+  return text.replace(/^  foundation:policyConfig:\n(?:(?: {4}.*)?\n)*/m, "  foundation:policyConfig: {}\n");
+}
+
 function writeConfig(stack: string, edit: (text: string) => string): string {
   const file = join(scratch, `Pulumi.${stack}.${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, edit(readFileSync(join(root, `Pulumi.${stack}.yaml`), "utf8")));
@@ -76,8 +81,20 @@ describe("npm run plan", () => {
     expect(doc.stacks.map((s) => s.name)).toEqual(["lab"]);
     expect(doc.stacks[0].outputs).toEqual({
       domain: "lab.example.com",
-      gitlabUrl: "https://gitlab.example.com",
       proxmoxEndpoint: "https://pve.example.com:8006",
+      gitlabUrl: "https://gitlab.example.com",
+      runnerManagerPlacement: "vm",
+      kubernetesEndpoint: "https://192.168.10.10:6443",
+      kubeconfig: "[secret]",
+      talosconfig: "[secret]",
+      ingressClassName: "traefik",
+      ingressNamespace: "traefik",
+      ingressPodLabels: { "app.kubernetes.io/name": "traefik" },
+      storageClassName: "proxmox-csi",
+      clusterSecretStoreName: "aws-secrets-manager",
+      clusterIssuerName: "letsencrypt",
+      // Read from the aws stack through the lab's own reference.
+      secretsPrefix: "lab/",
     });
   });
 
@@ -85,6 +102,8 @@ describe("npm run plan", () => {
     const doc = JSON.parse((await run(["--json", "--stack", "group"])).stdout) as PlanDocument;
     expect(doc.stacks[0].outputs.ciVariables).toEqual({
       AWS_REGION: "eu-central-1",
+      FOUNDATION_DEPLOY_ROLE_ARN: "arn:aws:iam::123456789012:role/foundation/foundation-deploy",
+      FOUNDATION_PREVIEW_ROLE_ARN: "arn:aws:iam::123456789012:role/foundation/foundation-preview",
       FOUNDATION_SECRETS_PROVIDER: "awskms://alias/foundation-state?region=eu-central-1&awssdk=v2",
       PULUMI_BACKEND_URL: "s3://mson-foundation-state-example?region=eu-central-1&awssdk=v2",
     });
@@ -157,33 +176,34 @@ describe("npm run plan", () => {
     expect(stderr).toBe("1 mandatory policy violation(s)\n");
   });
 
-  it("runs a policy pack over every stack, with each stack's enforcement overrides", async () => {
+  it("runs a policy pack over the stacks asked for, with each stack's enforcement overrides", async () => {
     const pack = join(__dirname, "testdata", "pack");
-    const advisory = await run(["--json", "--stack", "eve-skill-farm", "--policy-pack", pack]);
+    // The group stack protects nothing (its labels are retained, not protected); the fixture pack knows none of the
+    // real pack's policies, so the stack's declared exceptions go.
+    const plain = writeConfig("group", withoutPolicyConfig);
+    const advisory = await run(["--json", "--stack", "group", "--config", `group=${plain}`, "--policy-pack", pack]);
     expect(advisory.code).toBe(0);
     const doc = JSON.parse(advisory.stdout) as PlanDocument;
-    expect(doc.stacks[0].violations).toEqual([
-      {
-        policy: "stack-protects-something",
-        enforcementLevel: "advisory",
-        urn: null,
-        message: "A stack protects at least one resource.\nnothing is protected",
-      },
+    expect(doc.stacks.map((s) => [s.name, s.violations])).toEqual([
+      [
+        "group",
+        [
+          {
+            policy: "stack-protects-something",
+            enforcementLevel: "advisory",
+            urn: null,
+            message: "A stack protects at least one resource.\nnothing is protected",
+          },
+        ],
+      ],
     ]);
-    const strict = writeConfig("eve-skill-farm", (t) =>
-      t.replace(
+    const strict = writeConfig("group", (t) =>
+      withoutPolicyConfig(t).replace(
         "foundation:policyEnforcement: {}",
         "foundation:policyEnforcement: { stack-protects-something: mandatory }",
       ),
     );
-    const mandatory = await run([
-      "--stack",
-      "eve-skill-farm",
-      "--config",
-      `eve-skill-farm=${strict}`,
-      "--policy-pack",
-      pack,
-    ]);
+    const mandatory = await run(["--stack", "group", "--config", `group=${strict}`, "--policy-pack", pack]);
     expect(mandatory.code).toBe(1);
     expect(mandatory.stdout).toContain(
       "    [mandatory] stack-protects-something: A stack protects at least one resource.",

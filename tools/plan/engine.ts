@@ -69,6 +69,7 @@ export async function planStacks(options: PlanOptions): Promise<StackPlan[]> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const entry = require(options.entry ?? join(options.root, "stacks", "index.ts")) as () => Promise<unknown>;
   const planned = new Map<StackName, StackPlan>();
+  const selected = new Set(options.stacks ?? order);
 
   for (const name of order) {
     const stackConfig = readStackConfig(options.root, project, name, options.configFiles?.[name]);
@@ -88,13 +89,13 @@ export async function planStacks(options: PlanOptions): Promise<StackPlan[]> {
     const base = { name, phases: GRAPH[name].phases, needs: GRAPH[name].needs, ...result };
     let violations: Violation[] = [];
     try {
-      violations = options.policies ? await options.policies(base, stackConfig.config) : [];
+      // Upstream stacks run only to feed their outputs downstream; the pack judges the stacks asked for.
+      violations = options.policies && selected.has(name) ? await options.policies(base, stackConfig.config) : [];
     } catch (err) {
       throw new StackRunError(name, err);
     }
     planned.set(name, { ...base, violations });
   }
-  const selected = new Set(options.stacks ?? order);
   return order.filter((name) => selected.has(name)).map((name) => planned.get(name) as StackPlan);
 }
 
