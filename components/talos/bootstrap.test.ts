@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { bootstrapEtcd, BootstrapTiming, classifyBootstrapError, TalosApiTarget } from "./bootstrap";
 import { RetryClock } from "./retry";
 import { CLIENT, LOCALHOST_SERVER, openTestPki, TestCertificate, TestPki } from "./test-pki";
+import { fakeClock } from "./fake-clock";
 
 const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
 pulumi.runtime.setMocks(
@@ -94,20 +95,6 @@ async function startApid(answers: Answer[]): Promise<{ port: number; calls: Seen
   return { port, calls, stop: () => grpcServer.forceShutdown() };
 }
 
-/** A clock whose sleeps return at once and move time forward; it records every pause. */
-function fakeClock(): RetryClock & { sleeps: number[] } {
-  let now = 1_000_000;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
-}
-
 function target(port: number, client: TestCertificate = admin): TalosApiTarget {
   return {
     node: "127.0.0.1",
@@ -129,7 +116,7 @@ describe("bootstrapEtcd against a gRPC server over mutual TLS", () => {
   it("sends one empty request as os:admin and reports success", async () => {
     const apid = await startApid([null]);
     try {
-      const clock = fakeClock();
+      const clock = fakeClock(1_000_000);
       await expect(bootstrapEtcd(target(apid.port), timing(clock))).resolves.toBe("bootstrapped");
       expect(apid.calls).toEqual([{ requestBytes: 0, clientOrganization: "os:admin" }]);
       expect(clock.sleeps).toEqual([]);
@@ -141,7 +128,7 @@ describe("bootstrapEtcd against a gRPC server over mutual TLS", () => {
   it("retries the transient errors with doubling pauses, then succeeds", async () => {
     const apid = await startApid([notYet, timeNotSynced, { code: status.UNAVAILABLE, details: "starting" }, null]);
     try {
-      const clock = fakeClock();
+      const clock = fakeClock(1_000_000);
       await expect(bootstrapEtcd(target(apid.port), timing(clock))).resolves.toBe("bootstrapped");
       expect(apid.calls).toHaveLength(4);
       expect(clock.sleeps).toEqual([2_000, 4_000, 8_000]);
@@ -156,7 +143,7 @@ describe("bootstrapEtcd against a gRPC server over mutual TLS", () => {
   ])("treats %j as already bootstrapped, without retrying", async (answer) => {
     const apid = await startApid([answer]);
     try {
-      const clock = fakeClock();
+      const clock = fakeClock(1_000_000);
       await expect(bootstrapEtcd(target(apid.port), timing(clock))).resolves.toBe("already-bootstrapped");
       expect(apid.calls).toHaveLength(1);
     } finally {
@@ -173,7 +160,7 @@ describe("bootstrapEtcd against a gRPC server over mutual TLS", () => {
   ])("fails at once on the permanent error %j", async (answer, reason) => {
     const apid = await startApid([notYet, answer]);
     try {
-      const clock = fakeClock();
+      const clock = fakeClock(1_000_000);
       await expect(bootstrapEtcd(target(apid.port), timing(clock))).rejects.toThrow(
         `etcd bootstrap on 127.0.0.1:${apid.port} failed: ${reason}`,
       );
@@ -187,7 +174,7 @@ describe("bootstrapEtcd against a gRPC server over mutual TLS", () => {
   it("gives up at the deadline with the last error, never sleeping past it", async () => {
     const apid = await startApid([timeNotSynced]);
     try {
-      const clock = fakeClock();
+      const clock = fakeClock(1_000_000);
       await expect(bootstrapEtcd(target(apid.port), timing(clock, 10_000))).rejects.toThrow(
         `etcd bootstrap on 127.0.0.1:${apid.port} did not succeed within 10s (4 attempts); ` +
           "last error: FAILED_PRECONDITION: time is not in sync yet",
@@ -202,7 +189,7 @@ describe("bootstrapEtcd against a gRPC server over mutual TLS", () => {
   it("is refused by the server with a client certificate from another CA, and never reaches the method", async () => {
     const apid = await startApid([null]);
     try {
-      const clock = fakeClock();
+      const clock = fakeClock(1_000_000);
       await expect(bootstrapEtcd(target(apid.port, stranger), timing(clock, 4_000))).rejects.toThrow(
         /did not succeed within 4s \(3 attempts\); last error: UNAVAILABLE: /,
       );

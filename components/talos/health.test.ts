@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KubernetesApiTarget, ReadinessTiming, waitForKubernetesApi } from "./health";
 import { RetryClock } from "./retry";
 import { CLIENT, LOCALHOST_SERVER, openTestPki, TestCertificate, TestPki } from "./test-pki";
+import { fakeClock } from "./fake-clock";
 
 const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
 pulumi.runtime.setMocks(
@@ -73,19 +74,6 @@ async function startApiServer(
   };
 }
 
-function fakeClock(): RetryClock & { sleeps: number[] } {
-  let now = 1_000_000;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
-}
-
 function target(port: number): KubernetesApiTarget {
   return {
     host: "127.0.0.1",
@@ -104,7 +92,7 @@ describe("waitForKubernetesApi against an HTTPS server with client certificates"
   it("waits through 503s until /readyz answers 200 to the admin certificate", async () => {
     const api = await startApiServer([503, 503, 503, 200]);
     try {
-      const clock = fakeClock();
+      const clock = fakeClock(1_000_000);
       await expect(waitForKubernetesApi(target(api.port), timing(clock))).resolves.toBeUndefined();
       expect(api.requests).toEqual(Array(4).fill({ path: "/readyz", client: "CN=admin,O=system:masters" }));
       expect(clock.sleeps).toEqual([2_000, 4_000, 8_000]);
@@ -116,7 +104,7 @@ describe("waitForKubernetesApi against an HTTPS server with client certificates"
   it("gives up at the deadline when the API never becomes ready", async () => {
     const api = await startApiServer([503]);
     try {
-      const clock = fakeClock();
+      const clock = fakeClock(1_000_000);
       await expect(waitForKubernetesApi(target(api.port), timing(clock, 10_000))).rejects.toThrow(
         `Kubernetes API readiness at https://127.0.0.1:${api.port}/readyz did not succeed within 10s (4 attempts); ` +
           "last error: HTTP 503: [-]etcd failed: reason withheld",
@@ -130,7 +118,7 @@ describe("waitForKubernetesApi against an HTTPS server with client certificates"
   it("counts a refused connection as not ready yet", async () => {
     const api = await startApiServer([200]);
     await api.stop();
-    const clock = fakeClock();
+    const clock = fakeClock(1_000_000);
     await expect(waitForKubernetesApi(target(api.port), timing(clock, 3_000))).rejects.toThrow(
       /did not succeed within 3s \(3 attempts\); last error: ECONNREFUSED: /,
     );
@@ -139,7 +127,7 @@ describe("waitForKubernetesApi against an HTTPS server with client certificates"
   it("rejects a server whose certificate is not from the Kubernetes CA, at once", async () => {
     const api = await startApiServer([200], impostor);
     try {
-      const clock = fakeClock();
+      const clock = fakeClock(1_000_000);
       await expect(waitForKubernetesApi(target(api.port), timing(clock))).rejects.toThrow(
         new RegExp(
           `^https://127\\.0\\.0\\.1:${api.port}/readyz is not trusted by the Kubernetes CA: ` +
@@ -156,7 +144,7 @@ describe("waitForKubernetesApi against an HTTPS server with client certificates"
   it.each([401, 403])("stops at once when the admin certificate is refused with %i", async (status) => {
     const api = await startApiServer([status]);
     try {
-      const clock = fakeClock();
+      const clock = fakeClock(1_000_000);
       await expect(waitForKubernetesApi(target(api.port), timing(clock))).rejects.toThrow(
         `https://127.0.0.1:${api.port}/readyz refused the admin certificate: HTTP ${status}: Unauthorized`,
       );

@@ -1,17 +1,5 @@
 import { AttemptResult, retryUntil, RetryClock } from "./retry";
-
-function fakeClock(): RetryClock & { sleeps: number[] } {
-  let now = 0;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
-}
+import { fakeClock } from "./fake-clock";
 
 /** Attempts that answer "not yet" `failures` times, then done with "value"; records the time each one had left. */
 function script(failures: number) {
@@ -41,7 +29,7 @@ describe("retryUntil", () => {
   ])(
     "after %i failures pauses %j with the backoff capped, and tells each attempt its time left",
     async (n, sleeps, left) => {
-      const clock = fakeClock();
+      const clock = fakeClock(0);
       const { attempt, remaining } = script(n);
       await expect(retryUntil(attempt, options(clock, 60_000))).resolves.toBe("value");
       expect(clock.sleeps).toEqual(sleeps);
@@ -50,7 +38,7 @@ describe("retryUntil", () => {
   );
 
   it("fails at the deadline with the attempt count and the last reason", async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(0);
     const { attempt } = script(100);
     await expect(retryUntil(attempt, options(clock, 5_500))).rejects.toThrow(
       "the thing did not succeed within 6s (4 attempts); last error: no 4",
@@ -59,7 +47,7 @@ describe("retryUntil", () => {
   });
 
   it("stops at once when an attempt throws", async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(0);
     const attempt = jest.fn(async (): Promise<AttemptResult<string>> => {
       throw new Error("permanent");
     });

@@ -2,26 +2,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { gitlabApi, GitlabApi } from "../api";
 import { GitlabDouble } from "./gitlab-double";
-import { RetryClock } from "../../talos/retry";
+import { FakeClock, fakeClock as startClock } from "../../talos/fake-clock";
 
-/** A clock whose sleeps return at once and are recorded, so backoff is asserted without waiting. */
-export interface FakeClock extends RetryClock {
-  /** Every sleep asked for, in milliseconds, in order. */
-  readonly sleeps: number[];
-}
-
-/** A fake clock starting at `startMs`. */
-export function fakeClock(startMs = Date.parse("2026-03-01T12:00:00Z")): FakeClock {
-  let now = startMs;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
+/** A fake clock at a fixed wall-clock time, since Retry-After may be an HTTP date. */
+export function fakeClock(): FakeClock {
+  return startClock(Date.parse("2026-03-01T12:00:00Z"));
 }
 
 /** A client of the double with a fast, recorded retry policy: 4 attempts, 100 ms doubling to 400 ms. */
