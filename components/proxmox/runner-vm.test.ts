@@ -12,6 +12,7 @@ const args: RunnerVmArgs = {
   memoryMiB: 8192,
   diskGiB: 64,
   datastoreId: "local-lvm",
+  imageDatastoreId: "images",
   snippetsDatastoreId: "local",
   bridge: "vmbr0",
   ipv4: { address: "192.0.2.20/24", gateway: "192.0.2.1" },
@@ -34,6 +35,7 @@ describe("RunnerVm", () => {
   it("boots a verified cloud image with VirtIO SCSI, the guest agent, no ballooning and a static address", async () => {
     const rec = await recordVm();
     expect(rec.inputsOf("runner-image")).toMatchObject({
+      datastoreId: "images",
       contentType: "import",
       url: args.image.url,
       checksum: args.image.sha512,
@@ -53,7 +55,7 @@ describe("RunnerVm", () => {
       {
         interface: "scsi0",
         datastoreId: "local-lvm",
-        importFrom: "local:import/debian-12-genericcloud-amd64.qcow2",
+        importFrom: "images:import/debian-12-genericcloud-amd64.qcow2",
         size: 64,
         discard: "on",
         ssd: true,
@@ -73,6 +75,7 @@ describe("RunnerVm", () => {
   it("keeps the user-data secret and replaces the VM when it changes", async () => {
     const rec = await recordVm();
     expect(rec.isSecretInput("runner-user-data", "sourceRaw")).toBe(true);
+    expect(rec.inputsOf("runner-user-data")).toMatchObject({ datastoreId: "local", contentType: "snippets" });
     expect(rec.named("runner-vm", VM)).toMatchObject({
       replaceOnChanges: ["initialization.userDataFileId"],
       deleteBeforeReplace: true,

@@ -25,7 +25,9 @@ export interface RunnerVmArgs {
   readonly diskGiB: number;
   /** Datastore for the disk and the cloud-init drive. */
   readonly datastoreId: string;
-  /** Datastore with the `snippets` and `import` content types enabled. */
+  /** Datastore with the `import` content type, for the cloud image (the lab's image datastore). */
+  readonly imageDatastoreId: string;
+  /** Datastore with the `snippets` content type, for the user-data. */
   readonly snippetsDatastoreId: string;
   /** Bridge of the VM's NIC. */
   readonly bridge: string;
@@ -74,7 +76,7 @@ export class RunnerVm extends pulumi.ComponentResource {
       `${name}-image`,
       {
         nodeName: args.nodeName,
-        datastoreId: args.snippetsDatastoreId,
+        datastoreId: args.imageDatastoreId,
         contentType: "import",
         url: args.image.url,
         fileName: args.image.fileName,

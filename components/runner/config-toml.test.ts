@@ -120,6 +120,7 @@ describe("renderRunnerConfig", () => {
           capacity_per_instance: 2,
           max_use_count: 1,
           max_instances: 10,
+          instance_ready_command: "cloud-init status --wait",
           plugin_config: {
             name: "foundation-runner-arm64-spot",
             profile: "runner",
@@ -158,6 +159,7 @@ describe("renderRunnerConfig", () => {
           capacity_per_instance: 1,
           max_use_count: 0,
           max_instances: 20,
+          instance_ready_command: "cloud-init status --wait",
           plugin_config: {
             name: "foundation-runner-amd64",
             profile: "runner",

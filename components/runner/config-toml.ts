@@ -78,6 +78,7 @@ export interface AutoscalerToml {
   capacity_per_instance: number;
   max_use_count: number;
   max_instances: number;
+  instance_ready_command: string;
   plugin_config: { name: string; profile: string; config_file?: string; credentials_file?: string; region: string };
   connector_config: {
     username: string;
@@ -87,6 +88,14 @@ export interface AutoscalerToml {
   };
   policy: PolicyToml[];
 }
+
+/**
+ * What the runner runs on a new instance before it gives it a job: the fleet's instances install Docker from
+ * user-data at boot (components/aws/runner-fleet.ts), so a job must wait for cloud-init to finish, and an instance
+ * whose cloud-init failed is removed instead of used (`instance_ready_command`, GitLab Runner 16.11+,
+ * ../shared/reference/runner-aws-gitlab.md §1).
+ */
+export const INSTANCE_READY_COMMAND = "cloud-init status --wait";
 
 /** One `[[runners]]` entry. */
 export interface RunnerToml {
@@ -218,6 +227,7 @@ function poolRunnerToml(pool: RunnerPool, model: RunnerModel, tokens: RunnerToke
       capacity_per_instance: pool.capacityPerInstance,
       max_use_count: pool.maxUseCount,
       max_instances: pool.maxInstances,
+      instance_ready_command: INSTANCE_READY_COMMAND,
       plugin_config: pluginConfig(fleet, pool),
       connector_config: {
         username: fleet.username,

@@ -168,6 +168,7 @@ export function runnerManager(context: RunnerManagerContext): RunnerManager {
           memoryMiB: vm.memoryMiB,
           diskGiB: vm.diskGiB,
           datastoreId: config.proxmox.vmDatastore,
+          imageDatastoreId: config.proxmox.imageDatastore,
           snippetsDatastoreId: config.proxmox.snippetsDatastore,
           bridge: config.proxmox.bridge,
           ipv4: { address: vm.address, gateway: config.network.gateway },

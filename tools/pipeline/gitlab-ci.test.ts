@@ -117,6 +117,16 @@ describe(".gitlab-ci.yml", () => {
     expect(new Set(groups).size).toBe(groups.length);
   });
 
+  it("refuses, before the lab's apply, an update that would replace the runner manager the job runs on", () => {
+    const script = jobs["deploy:lab"].script as string[];
+    const guard = script.indexOf("node -r ts-node/register tools/pipeline/runner-guard.ts --file preview-lab.json");
+    expect(script[guard - 1]).toBe("pulumi preview --stack lab --json --non-interactive > preview-lab.json");
+    expect(guard).toBeLessThan(script.findIndex((line) => line.startsWith("pulumi up --stack lab")));
+    for (const stack of ["aws", "group", "eve-skill-farm"]) {
+      expect(jobs[`deploy:${stack}`].script.some((line: string) => line.includes("runner-guard"))).toBe(false);
+    }
+  });
+
   it("applies with the pack and the stack's own pack settings, written just before", () => {
     for (const stack of stackOrder()) {
       const script = jobs[`deploy:${stack}`].script as string[];

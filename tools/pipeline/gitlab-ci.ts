@@ -89,13 +89,17 @@ export const STACK_CI: Readonly<Record<StackName, StackCi>> = {
       deploy: { PROXMOX_VE_API_TOKEN: "$FOUNDATION_PROXMOX_DEPLOY_TOKEN" },
     },
     previewTags: [LAB_RUNNER_TAG],
-    // Snippet uploads go over SSH (README "Real use"); the key is a protected file variable.
+    // Snippet uploads go over SSH (README "Real use"); the key is a protected file variable. The job runs on the
+    // runner manager this stack owns, so it refuses an update that would replace or delete it
+    // (tools/pipeline/runner-guard.ts).
     deploySetup: {
       packages: ["openssh-client"],
       script: [
         'chmod 600 "$FOUNDATION_PROXMOX_SSH_KEY"',
         'eval "$(ssh-agent -s)"',
         'ssh-add "$FOUNDATION_PROXMOX_SSH_KEY"',
+        "pulumi preview --stack lab --json --non-interactive > preview-lab.json",
+        "node -r ts-node/register tools/pipeline/runner-guard.ts --file preview-lab.json",
       ],
     },
   },
