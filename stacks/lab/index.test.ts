@@ -2,6 +2,7 @@ import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { Recording } from "../../tools/plan/testing";
 import { containsSecret, present, reveal } from "../../tools/plan/values";
+import { recordedObjects, validateObjects } from "../../components/kubernetes/platform/schema-validation";
 import { recordLab, sampleLabConfig } from "./testing";
 
 const sample = sampleLabConfig().config;
@@ -342,6 +343,23 @@ describe("lab program", () => {
       expect(vm.inputsOf("external-secrets-store").spec).toMatchObject({
         conditions: [{ namespaces: ["eve-skill-farm"] }],
       });
+    });
+  });
+
+  describe("Kubernetes objects", () => {
+    it("validate against their API schemas in both placements, custom resources included", () => {
+      for (const rec of [vm, cluster]) {
+        // ConfigFile (Flux's install manifest) is read by the provider at deploy time, like a Helm chart.
+        const objects = recordedObjects(rec).filter((object) => object.apiVersion !== undefined);
+        const verdicts = validateObjects(objects);
+        expect(verdicts.filter((v) => v.errors !== null)).toEqual([]);
+        // MetalLB publishes no typed models; every other kind, Flux's, cert-manager's and ESO's included, is checked.
+        const unchecked = new Set(verdicts.filter((v) => v.model === null).map((v) => `${v.apiVersion} ${v.kind}`));
+        expect([...unchecked].sort()).toEqual([
+          "metallb.io/v1beta1 IPAddressPool",
+          "metallb.io/v1beta1 L2Advertisement",
+        ]);
+      }
     });
   });
 

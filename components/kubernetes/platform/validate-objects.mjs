@@ -11,6 +11,8 @@ const CRD_MODEL_PACKAGES = {
   "cert-manager.io": "@kubernetes-models/cert-manager",
   "acme.cert-manager.io": "@kubernetes-models/cert-manager",
   "external-secrets.io": "@kubernetes-models/external-secrets",
+  "source.toolkit.fluxcd.io": "@kubernetes-models/flux-cd",
+  "kustomize.toolkit.fluxcd.io": "@kubernetes-models/flux-cd",
 };
 
 const NOT_INSTALLED = new Set(["ERR_MODULE_NOT_FOUND", "ERR_PACKAGE_PATH_NOT_EXPORTED"]);
