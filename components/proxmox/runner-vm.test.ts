@@ -23,6 +23,7 @@ const args: RunnerVmArgs = {
     fileName: "debian-12-genericcloud-amd64.qcow2",
   },
   userData: pulumi.secret("#cloud-config\nhostname: gitlab-runner\n"),
+  firewall: { adminCidrs: ["192.0.2.0/28"], monitoringCidrs: ["198.51.100.5/32"], fleetSshCidrs: ["0.0.0.0/0"] },
 };
 
 async function recordVm(overrides: Partial<RunnerVmArgs> = {}) {
@@ -32,6 +33,44 @@ async function recordVm(overrides: Partial<RunnerVmArgs> = {}) {
 }
 
 describe("RunnerVm", () => {
+  it("drops every inbound packet at the host but SSH from the admins and scrapes from monitoring", async () => {
+    const rec = await recordVm();
+    const vm = rec.named("runner-vm", VM);
+    const rules = rec.named("runner-firewall-rules", "proxmoxve:firewall/rulesLegacy:RulesLegacy");
+    const options = rec.named("runner-firewall", "proxmoxve:firewall/optionsLegacy:OptionsLegacy");
+    const rule = (dport: string, source: string, comment: string) => ({
+      type: "in",
+      action: "ACCEPT",
+      proto: "tcp",
+      dport,
+      source,
+      comment,
+    });
+    expect(rec.inputsOf("runner-firewall-rules")).toEqual({
+      nodeName: "pve1",
+      vmId: 9100,
+      rules: [
+        rule("22", "192.0.2.0/28", "ssh from admin network"),
+        rule("9100", "198.51.100.5/32", "node_exporter"),
+        rule("8080", "198.51.100.5/32", "cadvisor"),
+        rule("9252", "198.51.100.5/32", "gitlab-runner metrics"),
+      ],
+    });
+    expect(rec.inputsOf("runner-firewall")).toEqual({
+      nodeName: "pve1",
+      vmId: 9100,
+      enabled: true,
+      inputPolicy: "DROP",
+      outputPolicy: "ACCEPT",
+    });
+    // The rules exist before the firewall that would otherwise drop SSH is switched on.
+    expect(rules.dependencies).toEqual([vm.urn]);
+    expect([...options.dependencies].sort()).toEqual([vm.urn, rules.urn].sort());
+    expect(rec.inputsOf("runner-vm", VM).networkDevices).toEqual([
+      { bridge: "vmbr0", model: "virtio", firewall: true },
+    ]);
+  });
+
   it("boots a verified cloud image with VirtIO SCSI, the guest agent, no ballooning and a static address", async () => {
     const rec = await recordVm();
     expect(rec.inputsOf("runner-image")).toMatchObject({

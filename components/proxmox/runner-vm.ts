@@ -1,6 +1,7 @@
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { FirewallPolicy, METRICS_PORTS } from "./cloud-init";
 
 /** The cloud image the VM boots: downloaded once onto the node, verified by its published checksum. */
 export interface CloudImage {
@@ -39,6 +40,43 @@ export interface RunnerVmArgs {
   readonly image: CloudImage;
   /** The rendered cloud-init user-data (components/proxmox/cloud-init.ts); secret, it carries tokens and keys. */
   readonly userData: pulumi.Input<string>;
+  /** Who may reach the VM: the same policy the user-data's guest firewall enforces. */
+  readonly firewall: FirewallPolicy;
+}
+
+/** One rule of the VM's Proxmox firewall (`proxmoxve.firewall.RulesLegacy`). */
+export interface ProxmoxFirewallRule {
+  readonly type: "in";
+  readonly action: "ACCEPT";
+  readonly proto: "tcp";
+  readonly dport: string;
+  readonly source: string;
+  readonly comment: string;
+}
+
+/**
+ * The inbound rules of the VM's Proxmox firewall: SSH from the admin networks, the three metrics ports from the
+ * monitoring networks; everything else inbound is dropped by the VM's input policy. Enforced by the host, so it holds
+ * even while the guest's own firewall (ufw, from user-data) is not up yet or has been changed by hand. Outbound
+ * stays with the guest, which knows the fleet's SSH destinations.
+ */
+export function proxmoxFirewallRules(policy: FirewallPolicy): ProxmoxFirewallRule[] {
+  const accept = (source: string, port: number, comment: string): ProxmoxFirewallRule => ({
+    type: "in",
+    action: "ACCEPT",
+    proto: "tcp",
+    dport: String(port),
+    source,
+    comment,
+  });
+  return [
+    ...policy.adminCidrs.map((cidr) => accept(cidr, 22, "ssh from admin network")),
+    ...policy.monitoringCidrs.flatMap((cidr) => [
+      accept(cidr, METRICS_PORTS.nodeExporter, "node_exporter"),
+      accept(cidr, METRICS_PORTS.cadvisor, "cadvisor"),
+      accept(cidr, METRICS_PORTS.runner, "gitlab-runner metrics"),
+    ]),
+  ];
 }
 
 /**
@@ -140,6 +178,19 @@ export class RunnerVm extends pulumi.ComponentResource {
       // New user-data (a new snippet) must mean a new VM: cloud-init does not run again on an existing one. The
       // fixed vmId cannot be held by two VMs at once, so the old one goes first.
       { parent: this, replaceOnChanges: ["initialization.userDataFileId"], deleteBeforeReplace: true },
+    );
+    // The NIC's `firewall` flag only takes effect with the VM's firewall enabled, and an enabled firewall without
+    // its rules drops SSH and scrapes too, so the rules go first
+    // (https://pve.proxmox.com/pve-docs/chapter-pve-firewall.html).
+    const firewallRules = new proxmoxve.firewall.RulesLegacy(
+      `${name}-firewall-rules`,
+      { nodeName: args.nodeName, vmId: args.vmId, rules: proxmoxFirewallRules(args.firewall) },
+      { parent: this, dependsOn: [vm] },
+    );
+    new proxmoxve.firewall.OptionsLegacy(
+      `${name}-firewall`,
+      { nodeName: args.nodeName, vmId: args.vmId, enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT" },
+      { parent: this, dependsOn: [vm, firewallRules] },
     );
     this.vmId = vm.vmId.apply((id) => id ?? args.vmId);
     this.userDataFileId = snippet.id;

@@ -81,10 +81,12 @@ describe("lab program", () => {
   });
 
   describe("placement", () => {
-    it("vm: the runner VM and the five Talos VMs, no in-cluster manager (80 resources)", () => {
+    it("vm: the runner VM with its host firewall and the five Talos VMs, no in-cluster manager (82 resources)", () => {
       expect(countsByType(vm)).toEqual({
         ...COMMON,
         "foundation:proxmox:RunnerVm": 1,
+        "proxmoxve:firewall/optionsLegacy:OptionsLegacy": 1,
+        "proxmoxve:firewall/rulesLegacy:RulesLegacy": 1,
         "proxmoxve:download/file:File": 3,
         [SNIPPET]: 6,
         [VM]: 6,
@@ -92,7 +94,7 @@ describe("lab program", () => {
         "kubernetes:core/v1:Secret": 4,
         "kubernetes:core/v1:Namespace": 6,
       });
-      expect(vm.resources).toHaveLength(80);
+      expect(vm.resources).toHaveLength(82);
       expect(vm.named("runner-vm", VM).parent).toBe(vm.named("runner", "foundation:proxmox:RunnerVm").urn);
     });
 

@@ -173,6 +173,7 @@ export function runnerManager(context: RunnerManagerContext): RunnerManager {
           bridge: config.proxmox.bridge,
           ipv4: { address: vm.address, gateway: config.network.gateway },
           dnsServers: config.network.nameservers,
+          firewall: vm.firewall,
           image: vm.image,
           userData,
         },
