@@ -181,16 +181,18 @@ export class RunnerVm extends pulumi.ComponentResource {
     );
     // The NIC's `firewall` flag only takes effect with the VM's firewall enabled, and an enabled firewall without
     // its rules drops SSH and scrapes too, so the rules go first
-    // (https://pve.proxmox.com/pve-docs/chapter-pve-firewall.html).
+    // (https://pve.proxmox.com/pve-docs/chapter-pve-firewall.html). Proxmox keeps both in the VM's own firewall
+    // file, which goes with the VM: they are replaced with it and never deleted on their own.
+    const withVm = { parent: this, replaceWith: [vm], deletedWith: vm };
     const firewallRules = new proxmoxve.firewall.RulesLegacy(
       `${name}-firewall-rules`,
       { nodeName: args.nodeName, vmId: args.vmId, rules: proxmoxFirewallRules(args.firewall) },
-      { parent: this, dependsOn: [vm] },
+      { ...withVm, dependsOn: [vm] },
     );
     new proxmoxve.firewall.OptionsLegacy(
       `${name}-firewall`,
       { nodeName: args.nodeName, vmId: args.vmId, enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT" },
-      { parent: this, dependsOn: [vm, firewallRules] },
+      { ...withVm, dependsOn: [vm, firewallRules] },
     );
     this.vmId = vm.vmId.apply((id) => id ?? args.vmId);
     this.userDataFileId = snippet.id;
