@@ -17,6 +17,14 @@ async function run(argv: string[], policies?: PolicyEvaluator) {
   return { code, stdout, stderr };
 }
 
+let fullJson: ReturnType<typeof run> | undefined;
+
+/** `--json` of every stack with the sample configs, planned once for the tests that only read it. */
+function fullJsonPlan(): ReturnType<typeof run> {
+  fullJson ??= run(["--json"]);
+  return fullJson;
+}
+
 /** A stack file without the stack's declared policy exceptions. */
 function withoutPolicyConfig(text: string): string {
   return text.replace(/^  foundation:policyConfig:\n(?:(?: {4}.*)?\n)*/m, "  foundation:policyConfig: {}\n");
@@ -46,7 +54,7 @@ describe("npm run plan", () => {
   });
 
   it("follows the JSON contract and prints the same bytes every time", async () => {
-    const first = await run(["--json"]);
+    const first = await fullJsonPlan();
     const second = await run(["--json"]);
     expect(first.code).toBe(0);
     expect(second.stdout).toBe(first.stdout);
@@ -234,7 +242,7 @@ describe("npm run plan", () => {
 
   it("diffs against an earlier plan: one changed lab value is exactly one update", async () => {
     const before = join(scratch, "before.json");
-    writeFileSync(before, (await run(["--json"])).stdout);
+    writeFileSync(before, (await fullJsonPlan()).stdout);
     const file = writeConfig("lab", (t) => t.replace("https://pve.example.com:8006", "https://pve2.example.com:8006"));
     const { code, stdout } = await run(["--diff", before, "--config", `lab=${file}`]);
     expect(code).toBe(0);
