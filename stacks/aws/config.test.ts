@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { readProjectFile, readStackConfig } from "../../tools/plan/stack-files";
 import { loadConfig } from "../configuration";
 import { awsConfigSchema } from "./config";
+import { configEditor } from "../../tools/plan/testing";
 
 const root = join(__dirname, "..", "..");
 const sample = readStackConfig(root, readProjectFile(root), "aws").config;
@@ -22,11 +23,7 @@ interface GitlabOidc {
 }
 
 /** The sample config with one key's JSON value edited. */
-function edited<T>(key: string, edit: (value: T) => void): Record<string, string> {
-  const value = JSON.parse(sample[`foundation:${key}`]);
-  edit(value);
-  return { ...sample, [`foundation:${key}`]: JSON.stringify(value) };
-}
+const edited = configEditor(sample);
 
 function problemsOf(config: Record<string, string>): string[] {
   try {

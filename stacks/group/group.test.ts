@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { planStacks } from "../../tools/plan/engine";
 import { readProjectFile, readStackConfig } from "../../tools/plan/stack-files";
-import { record, Recording } from "../../tools/plan/testing";
+import { record, Recording, configEditor } from "../../tools/plan/testing";
 import { present, reveal, Secret } from "../../tools/plan/values";
 import { STANDARD_LABELS } from "../../components/gitlab/standard-labels";
 import { groupProgram } from "./index";
@@ -18,11 +18,7 @@ beforeAll(async () => {
 });
 
 /** The sample config with one key's JSON value edited. */
-function edited<T>(key: string, edit: (value: T) => void): Record<string, string> {
-  const value = JSON.parse(sample.config[`foundation:${key}`]) as T;
-  edit(value);
-  return { ...sample.config, [`foundation:${key}`]: JSON.stringify(value) };
-}
+const edited = configEditor(sample.config);
 
 function run(config: Record<string, string> = sample.config, aws: Record<string, unknown> = awsExports) {
   return record(() => groupProgram(), {

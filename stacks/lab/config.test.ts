@@ -4,19 +4,12 @@ import { parse } from "yaml";
 import { loadConfig } from "../configuration";
 import { contains, labConfigSchema, rangeOf } from "./config";
 import { sampleLabConfig } from "./testing";
+import { configEditor } from "../../tools/plan/testing";
 
 const sample = sampleLabConfig().config;
 
 /** The sample config with one key's JSON value edited. */
-function edited<T>(
-  key: string,
-  edit: (value: T) => void,
-  base: Record<string, string> = sample,
-): Record<string, string> {
-  const value = JSON.parse(base[`foundation:${key}`]) as T;
-  edit(value);
-  return { ...base, [`foundation:${key}`]: JSON.stringify(value) };
-}
+const edited = configEditor(sample);
 
 function problemsOf(config: Record<string, string>): string[] {
   try {

@@ -1,6 +1,6 @@
 import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
-import { Recording } from "../../tools/plan/testing";
+import { Recording, configEditor } from "../../tools/plan/testing";
 import { containsSecret, present, reveal } from "../../tools/plan/values";
 import { recordedObjects, validateObjects } from "../../components/kubernetes/platform/schema-validation";
 import { recordLab, sampleLabConfig } from "./testing";
@@ -8,15 +8,7 @@ import { recordLab, sampleLabConfig } from "./testing";
 const sample = sampleLabConfig().config;
 
 /** The sample config with one key's JSON value edited. */
-function edited<T>(
-  key: string,
-  edit: (value: T) => void,
-  base: Record<string, string> = sample,
-): Record<string, string> {
-  const value = JSON.parse(base[`foundation:${key}`]) as T;
-  edit(value);
-  return { ...base, [`foundation:${key}`]: JSON.stringify(value) };
-}
+const edited = configEditor(sample);
 
 const inCluster = edited<{ placement: string }>("runnerManager", (m) => (m.placement = "cluster"));
 

@@ -82,3 +82,19 @@ export async function record(program: () => unknown, options: RecordOptions = {}
   });
   return new Recording(result.resources, result.outputs);
 }
+
+/**
+ * An editor of a stack's flat config (as {@link record} and `loadConfig` take it): `edited(key, edit)` is the config
+ * with the JSON value of `foundation:<key>` changed by `edit`, taken from `base` or from the given config.
+ */
+export function configEditor(base: Readonly<Record<string, string>>) {
+  return function edited<T>(
+    key: string,
+    edit: (value: T) => void,
+    from: Readonly<Record<string, string>> = base,
+  ): Record<string, string> {
+    const value = JSON.parse(from[`foundation:${key}`]) as T;
+    edit(value);
+    return { ...from, [`foundation:${key}`]: JSON.stringify(value) };
+  };
+}
