@@ -107,20 +107,50 @@ export const groupConfigSchema = z
             "keep one or give them different environment scopes",
         );
       }
-      if (PUBLISHED_VARIABLES.includes(variable.key)) {
+      if (variable.key in PUBLISHED_VARIABLES) {
         issue(["variables", i, "key"], `'${variable.key}' is published from the aws stack's outputs; remove it here`);
       }
     });
   });
 
-/** Variables the stack publishes from the `aws` stack's outputs; config may not set them too. */
-export const PUBLISHED_VARIABLES: readonly string[] = [
-  "AWS_REGION",
-  "PULUMI_BACKEND_URL",
-  "FOUNDATION_SECRETS_PROVIDER",
-  "FOUNDATION_PREVIEW_ROLE_ARN",
-  "FOUNDATION_DEPLOY_ROLE_ARN",
-];
+/** One variable published from an `aws` stack output. */
+export interface PublishedVariable {
+  /** The `aws` output it carries. */
+  readonly output: "region" | "stateBackendUrl" | "secretsProviderUrl" | "previewRoleArn" | "deployRoleArn";
+  readonly description: string;
+  /** Only protected refs see it. */
+  readonly protected: boolean;
+}
+
+/**
+ * The variables every pipeline reads, published from the `aws` stack's outputs by name; config may not set them too.
+ * `PULUMI_BACKEND_URL` is the variable the Pulumi CLI itself reads, so jobs need no `pulumi login`. The deploy role
+ * ARN is protected: merge request pipelines never see it, and the role's trust policy refuses their tokens anyway
+ * (components/aws/gitlab-oidc.ts).
+ */
+export const PUBLISHED_VARIABLES: Readonly<Record<string, PublishedVariable>> = {
+  AWS_REGION: {
+    output: "region",
+    description: "Region of the landing zone and the state backend (aws stack).",
+    protected: false,
+  },
+  PULUMI_BACKEND_URL: { output: "stateBackendUrl", description: "The S3 state backend (aws stack).", protected: false },
+  FOUNDATION_SECRETS_PROVIDER: {
+    output: "secretsProviderUrl",
+    description: "The KMS secrets provider of new stacks (aws stack).",
+    protected: false,
+  },
+  FOUNDATION_PREVIEW_ROLE_ARN: {
+    output: "previewRoleArn",
+    description: "The role merge request previews assume (aws stack).",
+    protected: false,
+  },
+  FOUNDATION_DEPLOY_ROLE_ARN: {
+    output: "deployRoleArn",
+    description: "The role deploys assume (aws stack).",
+    protected: true,
+  },
+};
 
 /** The validated `group` config. */
 export type GroupConfig = z.infer<typeof groupConfigSchema>;

@@ -7,29 +7,18 @@ import { runnerRecords, RunnerPool } from "../../components/runner/model";
 import { awsOutputs } from "../aws/outputs";
 import { ConfigError } from "../configuration";
 import { ContractExports, ContractOutputs, openStack } from "../contract";
-import { GroupConfig, groupConfig } from "./config";
+import { GroupConfig, groupConfig, PUBLISHED_VARIABLES } from "./config";
 import { groupOutputs } from "./outputs";
 
-/**
- * The variables every pipeline reads, from the `aws` stack's outputs. `PULUMI_BACKEND_URL` is the variable the
- * Pulumi CLI itself reads, so jobs need no `pulumi login`. The deploy role ARN is protected: merge request pipelines
- * never see it, and the role's trust policy refuses their tokens anyway (components/aws/gitlab-oidc.ts).
- */
+/** The {@link PUBLISHED_VARIABLES} with their values; none is masked: ARNs and URLs are not secrets. */
 function publishedVariables(aws: ContractOutputs<typeof awsOutputs>): GroupVariableSpec[] {
-  const plain = (key: string, value: pulumi.Input<string>, description: string, isProtected = false) => ({
+  return Object.entries(PUBLISHED_VARIABLES).map(([key, variable]) => ({
     key,
-    value,
+    value: aws[variable.output],
     masked: false,
-    protected: isProtected,
-    description,
-  });
-  return [
-    plain("AWS_REGION", aws.region, "Region of the landing zone and the state backend (aws stack)."),
-    plain("PULUMI_BACKEND_URL", aws.stateBackendUrl, "The S3 state backend (aws stack)."),
-    plain("FOUNDATION_SECRETS_PROVIDER", aws.secretsProviderUrl, "The KMS secrets provider of new stacks (aws stack)."),
-    plain("FOUNDATION_PREVIEW_ROLE_ARN", aws.previewRoleArn, "The role merge request previews assume (aws stack)."),
-    plain("FOUNDATION_DEPLOY_ROLE_ARN", aws.deployRoleArn, "The role deploys assume (aws stack).", true),
-  ];
+    protected: variable.protected,
+    description: variable.description,
+  }));
 }
 
 /**
