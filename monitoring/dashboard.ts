@@ -1,7 +1,7 @@
 /**
- * The Grafana dashboard for the runner VM (issue 4), as a pure function of typed panels. `dashboards/runner.json` is
- * its committed output: regenerate it with `node -r ts-node/register monitoring/dashboard.ts` after a change here;
- * monitoring.test.ts fails while the file and this generator differ.
+ * The Grafana dashboard for the runner VM (docs/runbooks/runner.md), as a pure function of typed panels.
+ * `dashboards/runner.json` is its committed output: regenerate it with `node -r ts-node/register
+ * monitoring/dashboard.ts` after a change here; monitoring.test.ts fails while the file and this generator differ.
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";

@@ -255,7 +255,8 @@ export async function main(argv: readonly string[], io: Io, options: CliOptions 
     } else {
       const planned = readPlan(args.plan);
       violations = planned.map((p) => p.violation);
-      // A plan's violations are located in the program of their stack (DESIGN.md §2: stacks/<stack>/index.ts).
+      // A plan's violations are located in the program of their stack, which is stacks/<stack>/index.ts
+      // (docs/architecture.md, "Layout").
       findings = planned.map(({ stack, violation }) => ({ violation, stack, path: `stacks/${stack}/index.ts` }));
     }
     if (args.codequality) {

@@ -1,6 +1,6 @@
 /**
- * The written standard, `docs/standards.md`, rendered from the pack's own metadata (DESIGN.md §1, Phase 3), so the
- * standard people read and the one the pack enforces cannot drift. `npm run docs` writes it; a test fails when the
+ * The written standard, `docs/standards.md`, rendered from the pack's own metadata (phase 3, docs/architecture.md), so
+ * the standard people read and the one the pack enforces cannot drift. `npm run docs` writes it; a test fails when the
  * committed page differs from what this renders.
  */
 import { DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES } from "./pack";

@@ -55,7 +55,11 @@ export function targetsFor(resources: readonly RecordedResource[], componentType
   return resources.map((r) => r.urn).filter((urn) => wanted.has(urn));
 }
 
-/** The cold start, step by step (reference §6.4). */
+/**
+ * The cold start, step by step: state on a local backend until the bucket and key exist, then moved with export and
+ * import (https://www.pulumi.com/docs/iac/concepts/state-and-backends/#migrating-between-state-backends) and
+ * re-encrypted with `pulumi stack change-secrets-provider` (https://www.pulumi.com/docs/iac/concepts/secrets/).
+ */
 export function bootstrapSteps(inputs: BootstrapInputs): Step[] {
   const { stack, workdir } = inputs;
   const exportFile = join(workdir, `${stack}.state.json`);

@@ -1,5 +1,5 @@
 /**
- * Validated stack configuration (DESIGN.md §3 "Config").
+ * Validated stack configuration (docs/architecture.md, "Config").
  *
  * Each stack parses its whole `foundation:` namespace at once against one zod schema. Every problem is reported
  * together, each with the key path, what is wrong and the fix; unknown keys get a "did you mean"; and because the
@@ -305,9 +305,10 @@ function decodeValue(raw: string, schema: AnySchema | undefined): unknown {
 }
 
 /**
- * Reads the stack's whole `foundation:` namespace from the running Pulumi program and validates it against
- * `schema`. Throws a {@link ConfigError} listing every problem; keys of other namespaces are refused too, because
- * with default providers disabled (DESIGN.md §3) a provider key such as `aws:region` would be silently ignored.
+ * Reads the stack's whole `foundation:` namespace from the running Pulumi program and validates it against `schema`.
+ * Throws a {@link ConfigError} listing every problem; keys of other namespaces are refused too, because with default
+ * providers disabled (docs/architecture.md, "Explicit providers") a provider key such as `aws:region` would be silently
+ * ignored.
  */
 export function loadConfig<S extends z.ZodObject>(
   stack: StackName,

@@ -1,7 +1,7 @@
 /**
- * Typed stack contracts (DESIGN.md §3): each stack declares its outputs once, as data, and every consumer reads
- * them through {@link readStack}, which goes through `requireOutput` so a missing output fails loudly instead of
- * resolving to `undefined`. Renaming an output is a breaking change; adding one is not.
+ * Typed stack contracts (docs/architecture.md, "Typed stack contracts"): each stack declares its outputs once, as data,
+ * and every consumer reads them through {@link readStack}, which goes through `requireOutput` so a missing output fails
+ * loudly instead of resolving to `undefined`. Renaming an output is a breaking change; adding one is not.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";

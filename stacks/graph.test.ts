@@ -11,7 +11,7 @@ describe("phase graph", () => {
     expect(withUpstream(["aws"])).toEqual(["aws"]);
   });
 
-  it("matches the stack map of DESIGN.md §1", () => {
+  it("matches the stack map of docs/architecture.md", () => {
     expect(Object.values(GRAPH).map((n) => [n.name, n.phases, n.needs])).toEqual([
       ["aws", [1], []],
       ["group", [2], ["aws"]],

@@ -2,7 +2,8 @@
  * The phase graph as data: every stack, the phases it carries and the stacks whose outputs it reads.
  *
  * Everything that needs an order (the offline plan, CI, the README diagram, the policy that checks which stacks a
- * program may read) derives it from here. Edges follow DESIGN.md §1: a stack reads only its upstream stacks.
+ * program may read) derives it from here. A stack reads only its upstream stacks (docs/architecture.md, "Stacks and
+ * the phase graph").
  */
 
 /** The names of Foundation's stacks; also the names of their `Pulumi.<stack>.yaml` files. */

@@ -527,7 +527,7 @@ export class EveSkillFarm extends pulumi.ComponentResource {
       `${name}-data`,
       { metadata: rendered.persistentVolumeClaim.metadata, spec: apiValue(rendered.persistentVolumeClaim.spec) },
       // The application's data lives on this claim: deleting or replacing it must stop `pulumi up` instead of
-      // destroying the volume (DESIGN.md §3 "Protection"; policy pulumi-resource-stateful-protected).
+      // destroying the volume (docs/architecture.md, "Protection"; policy pulumi-resource-stateful-protected).
       { ...after(), protect: true },
     );
     const externalSecret = new kubernetes.apiextensions.CustomResource(

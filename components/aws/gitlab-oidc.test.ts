@@ -51,7 +51,7 @@ describe("CI role trust policies", () => {
     ]);
   });
 
-  // The claim table of issue 3: who may assume which role.
+  // Who may assume which role, claim by claim: the intended pipelines and the near misses that must not.
   it.each([
     ["the intended project on main", claims("project_path:mson/foundation:ref_type:branch:ref:main"), true, true],
     ["another group", claims("project_path:acme/foundation:ref_type:branch:ref:main"), false, false],

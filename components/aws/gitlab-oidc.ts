@@ -89,7 +89,8 @@ export function ciRoleProblems(role: CiRoleSpec): string[] {
  * The trust policy of a CI role: web identity from the GitLab provider, `aud` pinned with StringEquals, `sub`
  * pinned to the role's projects. Deploy roles use StringEquals only; preview roles use StringLike for the branch
  * wildcard, which sits in the last segment only. Both conditions are in one statement, so both must hold.
- * See shared/reference/runner-aws-gitlab.md §3.4.
+ * Wildcards need StringLike (https://docs.gitlab.com/ci/cloud_services/aws/ and
+ * https://docs.gitlab.com/ci/cloud_services/).
  */
 export function trustPolicy(role: CiRoleSpec, providerArn: string, gitlabUrl: string, audience: string): string {
   const host = issuerHost(gitlabUrl);
@@ -149,7 +150,8 @@ export interface GitlabOidcArgs {
 
 /**
  * The IAM OIDC provider for the group's GitLab and the CI roles that trust it. Thumbprints are left out: AWS
- * validates the issuer's certificate against its trusted root CAs (reference §3.3).
+ * validates the issuer's certificate against its trusted root CAs
+ * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html).
  */
 export class GitlabOidc extends pulumi.ComponentResource {
   /** ARN of the OIDC provider. */

@@ -7,7 +7,10 @@ import { renderPolicy, Statement } from "./policy-document";
 import { PrivateBucket } from "./private-bucket";
 import { FOUNDATION_IAM_PATH } from "./iam-path";
 
-/** One autoscaled runner pool: one ASG, driven by one `[[runners]]` entry (reference §1.8). */
+/**
+ * One autoscaled runner pool: one ASG, driven by one `[[runners]]` entry
+ * (https://docs.gitlab.com/runner/executors/docker_autoscaler/).
+ */
 export interface FleetPool {
   readonly name: string;
   readonly architecture: "arm64" | "amd64";
@@ -55,7 +58,10 @@ export interface RunnerFleetArgs {
   readonly managerCertificateHours?: number;
 }
 
-/** The instances' user-data: Docker for the connector user, nothing that registers a runner (reference §1.8). */
+/**
+ * The instances' user-data: Docker for the connector user, nothing that registers a runner (the prerequisites of
+ * https://docs.gitlab.com/runner/executors/docker_autoscaler/).
+ */
 export function fleetUserData(): string {
   const config = {
     package_update: true,
@@ -71,7 +77,10 @@ export function fleetUserData(): string {
   return document.toString();
 }
 
-/** The role trust for Roles Anywhere: only the fleet's trust anchor, only the manager's certificate CN (§4.2). */
+/**
+ * The role trust for Roles Anywhere: only the fleet's trust anchor, only the manager's certificate CN, as
+ * https://docs.aws.amazon.com/rolesanywhere/latest/userguide/trust-model.html recommends.
+ */
 export function managerTrustPolicy(trustAnchorArn: string, commonName: string): string {
   return renderPolicy([
     {
@@ -90,7 +99,7 @@ export function managerTrustPolicy(trustAnchorArn: string, commonName: string): 
 /**
  * What the manager may do: exactly the fleeting AWS plugin's permissions, scoped to the fleet's ASGs, plus the
  * cache bucket and its key. Describe calls cannot be scoped to a resource. `ec2:GetPasswordData` is left out: it
- * is for Windows instances only (reference §1.7).
+ * is for Windows instances only (https://gitlab.com/gitlab-org/fleeting/plugins/aws#recommended-iam-policy).
  */
 export function managerPolicy(
   asgArns: readonly string[],
@@ -168,7 +177,8 @@ export class RunnerFleet extends pulumi.ComponentResource {
     }
 
     // Network: public subnets, because an on-premises manager reaches instances on their public address
-    // (`use_external_addr`), and only the manager may (reference §1.6).
+    // (`use_external_addr`, https://docs.gitlab.com/runner/configuration/advanced-configuration/), and only the
+    // manager may.
     const vpc = new aws.ec2.Vpc(
       `${name}-vpc`,
       { cidrBlock: args.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: `${name}-vpc` } },
@@ -270,7 +280,8 @@ export class RunnerFleet extends pulumi.ComponentResource {
             minSize: 0,
             maxSize: pool.maxInstances,
             desiredCapacity: 0,
-            // The runner owns scaling: no policies, scale-in protection, no rebalancing (reference §1.8).
+            // The runner owns scaling: no policies, scale-in protection, no rebalancing
+            // (https://docs.gitlab.com/runner/executors/docker_autoscaler/).
             protectFromScaleIn: true,
             suspendedProcesses: ["AZRebalance"],
             capacityRebalance: false,
@@ -401,7 +412,8 @@ export class RunnerFleet extends pulumi.ComponentResource {
         validityPeriodHours: args.managerCertificateHours ?? 8760,
         // Renewed by the next `up` in the month before expiry.
         earlyRenewalHours: 720,
-        // Roles Anywhere requires digital signature on an end-entity certificate (reference §4.3).
+        // Roles Anywhere requires digital signature on an end-entity certificate
+        // (https://docs.aws.amazon.com/rolesanywhere/latest/userguide/trust-model.html).
         allowedUses: ["digital_signature", "client_auth"],
       },
       { parent: this },

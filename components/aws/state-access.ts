@@ -1,6 +1,8 @@
 /**
- * Least-privilege access to the Pulumi state backend (reference §6.1–6.2). A DIY backend takes a lock object
- * under `.pulumi/locks/` even for a preview, so the read policy may write and delete lock objects and nothing else.
+ * Least-privilege access to the Pulumi state backend
+ * (https://www.pulumi.com/docs/iac/operations/stack-management/using-a-diy-backend/). A DIY backend takes a lock object
+ * under `.pulumi/locks/` even for a preview (pulumi/pulumi `pkg/backend/diy/lock.go`), so the read policy may write and
+ * delete lock objects and nothing else.
  */
 import { renderPolicy } from "./policy-document";
 

@@ -37,9 +37,10 @@ export interface StateBackendArgs {
 }
 
 /**
- * The Pulumi state backend: a private S3 bucket (versioned, SSE-KMS, TLS only) and the KMS key that
- * encrypts Pulumi secrets. Bucket and key are `protect`ed: losing either loses every stack's state or secrets.
- * Facts: shared/reference/runner-aws-gitlab.md §6.
+ * The Pulumi state backend: a private S3 bucket (versioned, SSE-KMS, TLS only) and the KMS key that encrypts Pulumi
+ * secrets. Bucket and key are `protect`ed: losing either loses every stack's state or secrets. Layout, locking and the
+ * KMS secrets provider: https://www.pulumi.com/docs/iac/operations/stack-management/using-a-diy-backend/ and
+ * https://www.pulumi.com/docs/iac/concepts/secrets/.
  */
 export class StateBackend extends pulumi.ComponentResource {
   /** The state bucket's name. */
@@ -133,7 +134,8 @@ export class StateBackend extends pulumi.ComponentResource {
     this.keyAlias = key.aliasName;
     this.readPolicyArn = policies.read.arn;
     this.writePolicyArn = policies.write.arn;
-    // `awssdk=v2` selects the SDK that honours profiles and credential_process (shared/reference §6.1).
+    // `awssdk=v2` selects the SDK that honours profiles and credential_process
+    // (https://www.pulumi.com/docs/iac/operations/stack-management/using-a-diy-backend/).
     this.backendUrl = pulumi.interpolate`s3://${bucket.bucketName}?region=${args.region}&awssdk=v2`;
     this.secretsProviderUrl = pulumi.interpolate`awskms://${key.aliasName}?region=${args.region}&awssdk=v2`;
     this.registerOutputs({

@@ -1,7 +1,7 @@
 /**
  * The slice of the GitLab REST API the group stack's dynamic resources use, over `@gitbeaker/rest`, with the
  * project's own retry policy. Plain functions and objects only: the dynamic providers that call this are serialized
- * into state (shared/reference/runner-aws-gitlab.md §7.2), so there are no classes to serialize, and the connection
+ * into state (https://www.pulumi.com/docs/iac/concepts/providers/dynamic-providers/), so there are no classes to serialize, and the connection
  * is read from the environment each time a provider method runs, never captured.
  */
 import { DeployKeys, GroupLabels, Groups, GroupVariables, ProjectLabels, Runners, Users } from "@gitbeaker/rest";
@@ -289,7 +289,7 @@ export function gitlabApi(connection: GitlabConnection, retry: RetryPolicy = def
     variableType: a.variableType,
     protected: a.protected,
     masked: a.masked,
-    // Always sent: the documented default of `raw` and the API's example answers disagree (reference §2.5).
+    // Always sent: the documented default of `raw` and the API's example answers disagree (https://docs.gitlab.com/api/group_level_variables/).
     raw: a.raw,
     environmentScope: a.environmentScope,
     description: a.description,

@@ -228,7 +228,7 @@ export class GitlabGroup extends pulumi.ComponentResource {
     const promote = args.promoteLabels ?? true;
 
     // Labels are kept in GitLab when they leave the config: deleting a group label strips it from every issue,
-    // merge request and board list, which no later `pulumi up` can restore (DESIGN.md §3 Protection).
+    // merge request and board list, which no later `pulumi up` can restore (docs/architecture.md, "Protection").
     const labels = (args.labels ?? STANDARD_LABELS).map(
       (label) =>
         [

@@ -1,9 +1,13 @@
 /**
- * The pure renderer of the runner VM's cloud-init user-data (issue 4, "The runner VM"): Docker and GitLab Runner
+ * The pure renderer of the runner VM's cloud-init user-data (docs/runbooks/runner.md): Docker and GitLab Runner
  * from their vendors' apt repositories, the fleeting plugin, the IAM Roles Anywhere credential helper and the AWS
  * profile that uses it, the client certificate and `config.toml`, node_exporter and cAdvisor for monitoring, and a
- * host firewall. The output must pass `cloud-init schema` (tested). Facts: ../shared/reference/runner-aws-gitlab.md
- * §1.6, §4.4, §9; talos-proxmox-kubernetes.md §4 (the snippet that carries this file).
+ * host firewall. The output must pass `cloud-init schema` (tested). Sources: the fleeting plugin's AWS settings
+ * (https://gitlab.com/gitlab-org/fleeting/plugins/aws), the Roles Anywhere credential helper and its
+ * `credential_process` profile (https://docs.aws.amazon.com/rolesanywhere/latest/userguide/credential-helper.html),
+ * the runner's unauthenticated metrics endpoint, firewalled here (https://docs.gitlab.com/runner/monitoring/), and
+ * the Proxmox snippet that carries this file, uploaded over SSH
+ * (https://github.com/bpg/terraform-provider-proxmox/blob/main/docs/resources/virtual_environment_file.md).
  *
  * Ordering on first boot, which the layout relies on (cloud-init's module order on Debian):
  * `bootcmd` (init) → `write_files` (init) → `apt` sources (config) → packages (final) → deferred `write_files`

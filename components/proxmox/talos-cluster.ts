@@ -167,24 +167,26 @@ const IMAGE_FACTORY_URL = "https://factory.talos.dev/image";
 
 /**
  * The nocloud disk image of a schematic and version: the `.raw.gz` form, because Proxmox's download can only
- * decompress gz, lzo, zst and bz2, not xz (shared/reference/talos-proxmox-kubernetes.md §3.1).
+ * decompress gz, lzo, zst and bz2, not xz (`decompression_algorithm` in
+ * https://github.com/bpg/terraform-provider-proxmox/blob/main/docs/resources/virtual_environment_download_file.md).
  */
 export function talosImageUrl(schematic: string, talosVersion: string): string {
   return `${IMAGE_FACTORY_URL}/${schematic}/${talosVersion}/nocloud-amd64.raw.gz`;
 }
 
 /**
- * The image's file name on the datastore. `.img`, because Proxmox before 8.4 refuses `.raw` in `iso` storage
- * (reference §3.1); version and schematic in the name, so a new image is a new file beside the old one.
+ * The image's file name on the datastore. `.img`, because Proxmox before 8.4 refuses `.raw` in `iso` storage with
+ * "wrong file extension"; version and schematic in the name, so a new image is a new file beside the old one.
  */
 export function talosImageFileName(schematic: string, talosVersion: string): string {
   return `talos-${talosVersion}-${schematic.slice(0, 12)}-nocloud-amd64.img`;
 }
 
 /**
- * The machine-config snippet's file name. The content's hash is part of it: a changed config is a new snippet,
- * and so a new `userDataFileId` on the VM, which replaces the VM (Talos reads nocloud user-data on first boot
- * only, reference §3.2; an in-place change would silently do nothing).
+ * The machine-config snippet's file name. The content's hash is part of it: a changed config is a new snippet, and so a
+ * new `userDataFileId` on the VM, which replaces the VM (Talos reads nocloud user-data on first boot only:
+ * https://docs.siderolabs.com/talos/v1.11/platform-specific-installations/cloud-platforms/nocloud; an in-place change
+ * would silently do nothing).
  */
 export function machineConfigSnippetName(hostname: string, machineConfig: string): string {
   return `talos-${hostname}-${createHash("sha256").update(machineConfig).digest("hex").slice(0, 12)}.yaml`;
@@ -302,8 +304,9 @@ function validate(args: TalosClusterArgs, sizes: Record<TalosRole, RoleSize>): s
 }
 
 /**
- * A Talos Linux cluster on Proxmox VE (issue 7, item 3): the nocloud disk image downloaded once per Proxmox node,
- * one machine-config snippet per Talos node, and the VMs (Talos's Proxmox settings, reference §3.4: VirtIO SCSI
+ * A Talos Linux cluster on Proxmox VE: the nocloud disk image downloaded once per Proxmox node, one machine-config
+ * snippet per Talos node, and the VMs (Talos's Proxmox settings,
+ * https://docs.siderolabs.com/talos/v1.11/platform-specific-installations/virtualized-platforms/proxmox: VirtIO SCSI
  * `virtio-scsi-pci` and never `virtio-scsi-single`, CPU type `host`, ballooning off, the qemu guest agent the
  * image's schematic carries, static addresses), then etcd bootstrapped on the first control plane, the health gate
  * on the Kubernetes API, the admin credentials and a Kubernetes provider that waits for the gate.
@@ -442,11 +445,12 @@ export class TalosCluster extends pulumi.ComponentResource {
           efiDisk: { datastoreId: args.datastoreId, fileFormat: "raw", type: "4m", preEnrolledKeys: false },
           operatingSystem: { type: "l26" },
           cpu: { cores: size.cores, sockets: 1, type: args.cpuType ?? "host" },
-          // floating 0: no balloon device; Talos does not support memory hotplug (reference §3.4).
+          // floating 0: no balloon device; Talos does not support memory hotplug (Talos's Proxmox guide, above).
           memory: { dedicated: size.memoryMiB, floating: 0 },
           // The schematic carries siderolabs/qemu-guest-agent; without it the agent flag would only stall the provider.
           agent: { enabled: true, trim: true, type: "virtio" },
-          // virtio-scsi-single makes Talos hang at bootstrap or miss its disk (siderolabs/talos#11173, reference §3.4).
+          // virtio-scsi-single makes Talos hang at bootstrap or miss its disk
+          // (https://github.com/siderolabs/talos/issues/11173).
           scsiHardware: "virtio-scsi-pci",
           disks: [
             {
@@ -478,7 +482,8 @@ export class TalosCluster extends pulumi.ComponentResource {
             datastoreId: args.datastoreId,
             type: "nocloud",
             // The same address as the machine config's LinkConfig, from the same node entry: Proxmox writes it as
-            // nocloud network-config, which Talos applies as platform config before its own (reference §3.2).
+            // nocloud network-config, which Talos applies as platform config before its own
+            // (https://docs.siderolabs.com/talos/v1.11/platform-specific-installations/cloud-platforms/nocloud).
             ipConfigs: [{ ipv4: { address: spec.address, gateway: args.gateway } }],
             dns: { servers: [...args.nameservers] },
             userDataFileId: snippet.id,

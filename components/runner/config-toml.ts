@@ -1,7 +1,8 @@
 /**
- * The pure renderer of the runner manager's `config.toml`: one file from one {@link RunnerModel}, used unchanged by
- * the Proxmox VM and, after the Phase 4 migration, by the in-cluster manager (DESIGN.md §4 Runner). Keys follow the
- * runner's advanced-configuration reference (../shared/reference/runner-aws-gitlab.md §1).
+ * The pure renderer of the runner manager's `config.toml`: one file from one {@link RunnerModel}, used unchanged by the
+ * Proxmox VM and, after the Phase 4 migration, by the in-cluster manager (docs/architecture.md, "One runner model").
+ * Keys follow the runner's advanced-configuration reference
+ * (https://docs.gitlab.com/runner/configuration/advanced-configuration/).
  */
 import { stringify } from "smol-toml";
 import type { Architecture } from "./instance-types";
@@ -93,7 +94,7 @@ export interface AutoscalerToml {
  * What the runner runs on a new instance before it gives it a job: the fleet's instances install Docker from
  * user-data at boot (components/aws/runner-fleet.ts), so a job must wait for cloud-init to finish, and an instance
  * whose cloud-init failed is removed instead of used (`instance_ready_command`, GitLab Runner 16.11+,
- * ../shared/reference/runner-aws-gitlab.md §1).
+ * https://docs.gitlab.com/runner/configuration/advanced-configuration/).
  */
 export const INSTANCE_READY_COMMAND = "cloud-init status --wait";
 

@@ -1,13 +1,13 @@
 /**
- * The runner manager as a Deployment in the lab cluster: the `cluster` placement of issue 7, item 7. It runs the
- * same rendered `config.toml` as the VM (DESIGN.md §4 Runner), reaches AWS through the same IAM Roles Anywhere role,
- * and keeps the VM's runtime contract: the config at /etc/gitlab-runner/config.toml, the AWS shared config at the
- * path the model's `fleet.awsConfigFile` names, fleeting plugins under FLEETING_PLUGIN_PATH, and a Docker daemon
- * for the two docker-executor runners (a docker:dind sidecar, as Talos has no Docker on the host).
+ * The runner manager as a Deployment in the lab cluster: the `cluster` placement (placement.ts). It runs the same
+ * rendered `config.toml` as the VM (docs/architecture.md, "One runner model"), reaches AWS through the same IAM Roles
+ * Anywhere role, and keeps the VM's runtime contract: the config at /etc/gitlab-runner/config.toml, the AWS shared
+ * config at the path the model's `fleet.awsConfigFile` names, fleeting plugins under FLEETING_PLUGIN_PATH, and a Docker
+ * daemon for the two docker-executor runners (a docker:dind sidecar, as Talos has no Docker on the host).
  *
  * Credentials: the Roles Anywhere helper runs as a sidecar in `serve` mode, an IMDSv2-compatible endpoint on
- * 127.0.0.1:9911 (shared/reference/runner-aws-gitlab.md §4.4). The manager's AWS profile names only the region, so
- * the SDK falls through to the instance-metadata provider, pointed at the sidecar by
+ * 127.0.0.1:9911 (https://docs.aws.amazon.com/rolesanywhere/latest/userguide/credential-helper.html). The manager's AWS
+ * profile names only the region, so the SDK falls through to the instance-metadata provider, pointed at the sidecar by
  * AWS_EC2_METADATA_SERVICE_ENDPOINT. Only containers in the pod's network namespace reach it; job containers run in
  * dind's own networks. The certificate and key are mounted into the sidecar alone.
  */

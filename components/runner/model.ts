@@ -1,8 +1,9 @@
 /**
  * The typed runner model: one description of every runner the manager drives, from which the `config.toml`
- * (config-toml.ts), the server-side runner records (`POST /user/runners`, created by the `group` stack) and the
- * fleet's autoscaling groups (`aws` stack) are all derived. Facts and their sources:
- * ../shared/reference/runner-aws-gitlab.md §1 (config.toml keys) and §2 (runner creation).
+ * (config-toml.ts), the server-side runner records (`POST /user/runners`, created by the `group` stack) and the fleet's
+ * autoscaling groups (`aws` stack) are all derived. Sources: config.toml keys,
+ * https://docs.gitlab.com/runner/configuration/advanced-configuration/; runner creation,
+ * https://docs.gitlab.com/ci/runners/new_creation_workflow/.
  */
 import { ARCHITECTURES, Architecture, instanceTypeArchitecture } from "./instance-types";
 

@@ -1,5 +1,5 @@
 /**
- * Where the runner manager runs (issue 7, item 7; DESIGN.md §4 Runner): on its Proxmox VM, or in the lab cluster
+ * Where the runner manager runs (docs/lab.md, "Runner manager placement"): on its Proxmox VM, or in the lab cluster
  * after the Phase 4 migration. One manager per runner model: two managers with the same tokens would both drive the
  * same autoscaling groups, each scaling instances the other then removes. The placement is a discriminated union,
  * so a config holds the settings of exactly one placement and the program builds exactly one workload.

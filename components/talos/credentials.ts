@@ -119,11 +119,12 @@ export interface TalosAdminCredentialsArgs {
 const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
- * The cluster's admin credentials, derived from our own CAs instead of fetched from a node
- * (shared/reference/talos-proxmox-kubernetes.md §5.2–5.3): a Kubernetes client certificate (CN=admin,
- * O=system:masters, ECDSA P-256 like the Kubernetes CA) and a Talos API client certificate (O=os:admin, Ed25519 like
- * the OS CA), each valid a year and re-issued by `pulumi up` in its last 30 days, plus the rendered kubeconfig and
- * talosconfig. Every output is a Pulumi secret. Not protected: they are re-issued at will.
+ * The cluster's admin credentials, derived from our own CAs instead of fetched from a node (as Talos does in
+ * https://github.com/siderolabs/talos/blob/v1.11.6/pkg/kubeconfig/generate.go and
+ * https://github.com/siderolabs/talos/blob/v1.11.6/pkg/machinery/config/generate/secrets/ca.go): a Kubernetes client
+ * certificate (CN=admin, O=system:masters, ECDSA P-256 like the Kubernetes CA) and a Talos API client certificate
+ * (O=os:admin, Ed25519 like the OS CA), each valid a year and re-issued by `pulumi up` in its last 30 days, plus the
+ * rendered kubeconfig and talosconfig. Every output is a Pulumi secret. Not protected: they are re-issued at will.
  */
 export class TalosAdminCredentials extends pulumi.ComponentResource {
   /** The admin kubeconfig YAML (secret). */

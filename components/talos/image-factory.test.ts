@@ -2,7 +2,8 @@ import { installerImage, QEMU_GUEST_AGENT_EXTENSION, renderSchematic, schematicI
 
 describe("Image Factory schematics", () => {
   it.each([
-    // The factory's published IDs (shared/reference/talos-proxmox-kubernetes.md §3.1).
+    // The factory's published IDs: the vanilla schematic, and the qemu-guest-agent one Talos's Proxmox guide quotes
+    // (https://docs.siderolabs.com/talos/v1.11/platform-specific-installations/virtualized-platforms/proxmox).
     [[], "customization: {}\n", "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba"],
     [
       [QEMU_GUEST_AGENT_EXTENSION],

@@ -19,7 +19,8 @@ export function renderSchematic(officialExtensions: readonly string[]): string {
 
 /**
  * The schematic ID the Image Factory assigns: the SHA-256 of the schematic's canonical YAML. It reproduces the
- * published IDs for simple schematics (shared/reference/talos-proxmox-kubernetes.md §3.1); for anything with several
+ * published IDs for simple schematics (`ID()` in
+ * https://github.com/siderolabs/image-factory/blob/main/pkg/schematic/schematic.go); for anything with several
  * extensions, register it with `POST /schematics` and use the ID the factory returns.
  */
 export function schematicId(officialExtensions: readonly string[]): string {

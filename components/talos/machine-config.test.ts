@@ -14,9 +14,10 @@ import {
   TalosNodeSettings,
 } from "./machine-config";
 import type { TalosSecretsBundle } from "./secrets";
+import { provenanceProblems } from "../../tools/provenance";
 
-/** The official schemas live beside the repository, in shared/schemas/talos (README there gives their origin). */
-const SCHEMA_DIR = path.resolve(__dirname, "../../../shared/schemas/talos");
+/** The official schemas, copied byte for byte; the README there gives each file's upstream, tag and sha256. */
+const SCHEMA_DIR = path.join(__dirname, "testdata", "schemas");
 
 function compile(file: string): ValidateFunction {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -102,6 +103,12 @@ const MATRIX = [
   },
   { line: "v1.13", version: "v1.13.9", node: WORKER, kinds: ["HostnameConfig", "LinkConfig", "ResolverConfig"] },
 ];
+
+describe("the schema copies", () => {
+  it("are the upstream files their README names: each file's sha256 matches its row", () => {
+    expect(provenanceProblems(SCHEMA_DIR)).toEqual([]);
+  });
+});
 
 describe("renderMachineConfig: every document validates against the official schema of its line", () => {
   it.each(MATRIX)("$version $node.role renders $kinds.length extra documents, all valid", ({ line, version, node }) => {

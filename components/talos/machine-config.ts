@@ -4,9 +4,9 @@ import { installerImage } from "./image-factory";
 import type { CertificateAndKey, TalosSecretsBundle } from "./secrets";
 
 /**
- * The Talos release lines the renderer writes configs for, each with the document layout of its official schema
- * (shared/schemas/talos/): v1.11 as one `v1alpha1` document with `machine.network`; v1.13 as a `v1alpha1` document
- * plus the network documents (`HostnameConfig`, `LinkConfig`, `ResolverConfig`, `Layer2VIPConfig`,
+ * The Talos release lines the renderer writes configs for, each with the document layout of its official schema (copies
+ * in components/talos/testdata/schemas/): v1.11 as one `v1alpha1` document with `machine.network`; v1.13 as a
+ * `v1alpha1` document plus the network documents (`HostnameConfig`, `LinkConfig`, `ResolverConfig`, `Layer2VIPConfig`,
  * `TimeSyncConfig`) that replace `machine.network` there. v1.13 is the current line and the default (docs/lab.md).
  */
 export const TALOS_LINES = ["v1.11", "v1.13"] as const;
@@ -255,7 +255,11 @@ function caPair(ca: CertificateAndKey): { crt: string; key: string } {
   return { crt: b64(ca.certPem), key: b64(ca.keyPem) };
 }
 
-/** The Pod Security admission defaults `talosctl gen config` writes (reference §1.1): baseline enforced. */
+/**
+ * The Pod Security admission defaults `talosctl gen config` writes: baseline enforced (the generator's golden output,
+ * `base-controlplane.yaml` in
+ * https://github.com/siderolabs/talos/tree/v1.11.6/pkg/machinery/config/types/v1alpha1/testdata/stability/v1.11).
+ */
 const POD_SECURITY_ADMISSION = [
   {
     name: "PodSecurity",
@@ -293,7 +297,8 @@ function features(line: TalosLine): TalosDocument {
 
 /**
  * `machine.nodeLabels`: the node's own labels, and on control planes the label Talos puts there like kubeadm does,
- * which load balancers (MetalLB) honour by skipping those nodes (reference §7.3). Empty means no key at all.
+ * which load balancers (MetalLB) honour by skipping those nodes (https://github.com/siderolabs/talos/issues/9960,
+ * https://github.com/metallb/metallb/issues/2676). Empty means no key at all.
  */
 function nodeLabels(node: TalosNodeSettings): TalosDocument {
   const labels: Record<string, string> = {
@@ -386,7 +391,10 @@ function v1alpha1Document(input: MachineConfigInput, line: TalosLine): TalosDocu
   return { version: "v1alpha1", debug: false, machine, cluster: clusterSection };
 }
 
-/** The v1.13 network documents that replace `machine.network` (reference §1.3). */
+/**
+ * The v1.13 network documents that replace `machine.network`, deprecated in v1.13 (`NetworkConfig` in
+ * https://github.com/siderolabs/talos/blob/v1.13.9/pkg/machinery/config/types/v1alpha1/v1alpha1_types.go).
+ */
 function networkDocuments(input: MachineConfigInput): TalosDocument[] {
   const { cluster, node } = input;
   const link = node.link ?? "eth0";
@@ -418,7 +426,7 @@ function networkDocuments(input: MachineConfigInput): TalosDocument[] {
 
 /**
  * The node's machine config as documents, in the layout of its Talos line. Leaves out `persist`, which the
- * generator still writes but the schema no longer has (shared/schemas/talos/README.md).
+ * generator still writes but the schema no longer has (components/talos/testdata/schemas/README.md).
  */
 export function machineConfigDocuments(input: MachineConfigInput): TalosDocument[] {
   validate(input);

@@ -59,8 +59,8 @@ const CA_ALLOWED_USES = ["cert_signing", "digital_signature", "server_auth", "cl
 
 /**
  * The secrets bundle of one Talos cluster, made the way `talosctl gen secrets` makes it
- * (`pkg/machinery/config/generate/secrets/bundle.go`; shared/reference/talos-proxmox-kubernetes.md §1.4–1.5):
- * Ed25519 OS CA, ECDSA P-256 Kubernetes, etcd and aggregator CAs, an RSA 4096 service-account key, two
+ * (https://github.com/siderolabs/talos/blob/v1.11.6/pkg/machinery/config/generate/secrets/bundle.go and `ca.go` beside
+ * it): Ed25519 OS CA, ECDSA P-256 Kubernetes, etcd and aggregator CAs, an RSA 4096 service-account key, two
  * `[a-z0-9]{6}.[a-z0-9]{16}` tokens and three 32-byte random values. Every output is a Pulumi secret.
  *
  * Protection: every child is created with `protect: true` in its own options. A child's explicit option wins over

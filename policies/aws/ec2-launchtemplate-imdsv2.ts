@@ -2,7 +2,8 @@ import { asObject, defineResourcePolicy } from "../policy";
 
 /**
  * Instances require IMDSv2 session tokens, which stop the SSRF and open-proxy tricks that read IMDSv1 credentials;
- * the runner fleet's job containers are exactly such untrusted code (shared/reference/runner-aws-gitlab.md §1.8).
+ * the runner fleet's job containers are exactly such untrusted code: the fleet's instances run the jobs themselves
+ * (https://docs.gitlab.com/runner/executors/docker_autoscaler/).
  * A template that turns the metadata service off entirely passes too.
  */
 export const ec2LaunchTemplateImdsv2 = defineResourcePolicy({

@@ -4,7 +4,7 @@ import { conditionValues, gitlabTrusts, hasWildcard } from "./iam-document";
 /**
  * A role that GitLab CI jobs assume with their id token pins the token's audience with StringEquals: without
  * `aud`, a token minted for any other relying party of the same GitLab could assume the role
- * (shared/reference/runner-aws-gitlab.md §3.4).
+ * (https://docs.gitlab.com/ci/cloud_services/aws/).
  */
 export const iamRoleOidcAudiencePinned = defineResourcePolicy({
   name: "iam-role-oidc-audience-pinned",

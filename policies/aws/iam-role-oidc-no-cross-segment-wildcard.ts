@@ -9,7 +9,8 @@ const WILDCARD_IN_REF_ONLY = /^project_path:[^*?]+:ref_type:(branch|tag):ref:[^:
 
 /**
  * StringLike patterns on the GitLab subject keep their wildcards inside the ref: `project_path:mson*` also matches
- * `mson-evil/x`, and `…:ref_type:*` admits tags where only branches were meant (reference §3.4).
+ * `mson-evil/x`, and `…:ref_type:*` admits tags where only branches were meant (the subject's format and the
+ * filters: https://docs.gitlab.com/ci/cloud_services/#configure-a-conditional-role-with-oidc-claims).
  */
 export const iamRoleOidcNoCrossSegmentWildcard = defineResourcePolicy({
   name: "iam-role-oidc-no-cross-segment-wildcard",

@@ -7,7 +7,8 @@ const EXPLICIT_PROJECT = /^project_path:([^:*?]+\/[^:*?]+):/;
 /**
  * A role trusted by GitLab CI OIDC pins the token's subject to explicit project paths: the subject is
  * `project_path:<group>/<project>:ref_type:<type>:ref:<ref>`, and a role without a `sub` condition, or with a
- * wildcard in the project path, admits pipelines of projects nobody reviewed (reference §3.4).
+ * wildcard in the project path, admits pipelines of projects nobody reviewed
+ * (https://docs.gitlab.com/ci/cloud_services/#configure-a-conditional-role-with-oidc-claims).
  */
 export const iamRoleOidcSubjectPinned = defineResourcePolicy({
   name: "iam-role-oidc-subject-pinned",

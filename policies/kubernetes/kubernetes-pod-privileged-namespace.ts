@@ -21,11 +21,11 @@ function privilegesOf(podSpec: Record<string, unknown>): string[] {
 }
 
 /**
- * Pods that need what the baseline Pod Security Standard forbids (privileged containers, the host's network, PID or
- * IPC namespace, hostPath volumes) run only in namespaces labelled `pod-security.kubernetes.io/enforce=privileged`.
- * Talos enforces baseline everywhere but kube-system (shared/reference/talos-proxmox-kubernetes.md §7.1), so such a
- * pod elsewhere is rejected at admission; the label also makes every privileged namespace visible in review. A stack
- * policy, because the workload and its Namespace are two resources.
+ * Pods that need what the baseline Pod Security Standard forbids (privileged containers, the host's network, PID or IPC
+ * namespace, hostPath volumes) run only in namespaces labelled `pod-security.kubernetes.io/enforce=privileged`. Talos
+ * enforces baseline everywhere but kube-system (https://docs.siderolabs.com/kubernetes-guides/security/pod-security),
+ * so such a pod elsewhere is rejected at admission; the label also makes every privileged namespace visible in review.
+ * A stack policy, because the workload and its Namespace are two resources.
  */
 export const kubernetesPodPrivilegedNamespace = defineStackPolicy({
   name: "kubernetes-pod-privileged-namespace",

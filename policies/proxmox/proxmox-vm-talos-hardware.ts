@@ -9,10 +9,10 @@ const DEFAULT_CPU_TYPE = "qemu64";
 const DEFAULT_SCSI_HARDWARE = "virtio-scsi-pci";
 
 /**
- * Talos VMs use the virtual hardware Talos's Proxmox guide asks for (shared/reference/talos-proxmox-kubernetes.md
- * §3.4): a CPU type with x86-64-v2 (`host` or `x86-64-v2-AES`, not the provider's `qemu64`), no memory ballooning
- * (Talos does not support memory hotplug), and the VirtIO SCSI controller `virtio-scsi-pci`, never
- * `virtio-scsi-single`, which hangs bootstrap or hides the disk (siderolabs/talos#11173).
+ * Talos VMs use the virtual hardware Talos's Proxmox guide asks for (the policy's `url`): a CPU type with x86-64-v2
+ * (`host` or `x86-64-v2-AES`, not the provider's `qemu64`), no memory ballooning (Talos does not support memory
+ * hotplug), and the VirtIO SCSI controller `virtio-scsi-pci`, never `virtio-scsi-single`, which hangs bootstrap or
+ * hides the disk (siderolabs/talos#11173).
  */
 export const proxmoxVmTalosHardware = defineResourcePolicy({
   name: "proxmox-vm-talos-hardware",

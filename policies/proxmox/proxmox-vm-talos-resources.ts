@@ -5,8 +5,8 @@ import { tagsOf, VM_TYPE, vmLabel } from "./vms";
 const TALOS_TAG = "talos";
 
 /**
- * Talos's minimum system requirements per role (Talos `getting-started/system-requirements.mdx`, as recorded in
- * shared/reference/talos-proxmox-kubernetes.md §3.4): control planes 2 cores and 2 GiB, workers 1 core and 1 GiB.
+ * Talos's minimum system requirements per role (the policy's `url`): control planes 2 cores and 2 GiB, workers 1 core
+ * and 1 GiB.
  */
 const MINIMUMS = {
   controlplane: { cores: 2, memoryMiB: 2048 },

@@ -1,8 +1,8 @@
 /**
  * Proxmox VMs as the Proxmox policies read them. Foundation's VMs are `proxmoxve.VmLegacy` (the provider's
- * full-featured VM; the un-suffixed `Vm` is experimental, shared/reference/talos-proxmox-kubernetes.md §4), and
- * components/proxmox tags each VM with what it is: `gitlab-runner` for the runner VM, `talos` plus its role for
- * Talos nodes.
+ * full-featured VM; the un-suffixed `Vm` is experimental, "DO NOT USE" in the SDK's own `vm.d.ts` of
+ * `@muhlba91/pulumi-proxmoxve`), and components/proxmox tags each VM with what it is: `gitlab-runner` for the runner
+ * VM, `talos` plus its role for Talos nodes.
  */
 import { asList, whenKnown } from "../policy";
 

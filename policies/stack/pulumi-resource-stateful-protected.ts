@@ -3,7 +3,8 @@ import { BUCKET_TYPES } from "../aws/s3-companions";
 import { defineResourcePolicy, parseUrn } from "../policy";
 
 /**
- * What DESIGN.md §3 calls stateful or irreplaceable, beyond the accounts organizations-account-protected covers:
+ * What docs/architecture.md ("Protection") calls stateful or irreplaceable, beyond the accounts
+ * organizations-account-protected covers:
  * each entry says which resources it means, by type or by the component they belong to.
  */
 const STATEFUL: readonly {
@@ -32,7 +33,7 @@ function kindOf(args: ResourceValidationArgs): string | undefined {
 /**
  * Stateful or irreplaceable resources are `protect`ed: the state bucket, KMS keys (deleting one destroys everything
  * encrypted with it), the Talos secrets bundle (the cluster's CAs and keys) and data volumes. A removed line or a
- * replacement must then stop `pulumi up` instead of destroying data (DESIGN.md §3, Protection).
+ * replacement must then stop `pulumi up` instead of destroying data (docs/architecture.md, "Protection").
  */
 export const pulumiResourceStatefulProtected = defineResourcePolicy({
   name: "pulumi-resource-stateful-protected",

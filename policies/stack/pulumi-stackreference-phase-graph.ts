@@ -3,7 +3,7 @@ import { defineStackPolicy, stackOf } from "../policy";
 import { STACK_REFERENCE_TYPE, targetOf } from "./stack-references";
 
 /**
- * A stack reads only the stacks the phase graph says it needs (stacks/graph.ts, DESIGN.md §1): an extra stack
+ * A stack reads only the stacks the phase graph says it needs (stacks/graph.ts, docs/architecture.md): an extra stack
  * reference is a hidden edge that breaks the apply order, CI's ordering and the blast radius the graph documents.
  * The stack's own name comes from the URNs; a stack the graph does not know may read no stack at all.
  */

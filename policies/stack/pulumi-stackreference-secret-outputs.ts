@@ -14,9 +14,9 @@ export const pulumiStackReferenceSecretOutputs = defineStackPolicy({
   description: "Stack outputs whose names look secret are Pulumi secrets in the stack that reads them.",
   severity: "critical",
   remediationSteps:
-    "Export the value with pulumi.secret(...) in the upstream stack (DESIGN.md §3: secrets stay secret all the way " +
-    "to outputs); a value derived from a secret input is secret already unless an apply unwrapped it into a plain " +
-    "string. Rotate the credential if it was ever exported in plain text: it is in the state file.",
+    "Export the value with pulumi.secret(...) in the upstream stack (docs/architecture.md, Secrets: secrets stay " +
+    "secret all the way to outputs); a value derived from a secret input is secret already unless an apply " +
+    "unwrapped it into a plain string. Rotate the credential if it was ever exported in plain text: it is in the state file.",
   url: "https://www.pulumi.com/docs/iac/concepts/secrets/#using-secrets-with-stack-references",
   area: "stack",
   check: (args, report) => {

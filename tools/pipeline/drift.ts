@@ -1,6 +1,6 @@
 /**
- * Drift detection's verdict (issue 9): reads what `pulumi preview --refresh --expect-no-changes --json` printed
- * for one stack and fails with a message that names the stack and every drifted resource.
+ * Drift detection's verdict (docs/pipeline.md): reads what `pulumi preview --refresh --expect-no-changes --json`
+ * printed for one stack and fails with a message that names the stack and every drifted resource.
  *
  *   node -r ts-node/register tools/pipeline/drift.ts --stack lab --file drift-lab.json --exit-code 255
  *

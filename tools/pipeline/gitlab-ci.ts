@@ -1,6 +1,6 @@
 /**
- * `npm run pipeline`: generates `.gitlab-ci.yml` from the phase graph (issue 9, DESIGN.md §1: everything that
- * needs an order derives it from `stacks/graph.ts`). A test fails when the committed file differs from what this
+ * `npm run pipeline`: generates `.gitlab-ci.yml` from the phase graph (docs/pipeline.md; everything that needs an order
+ * derives it from `stacks/graph.ts`, docs/architecture.md). A test fails when the committed file differs from what this
  * writes; `npm run pipeline` rewrites it.
  *
  * The pipeline, by source:

@@ -1,5 +1,5 @@
 /**
- * Posts the plan diff as ONE merge request note and keeps updating that note on every pipeline (issue 9), so a
+ * Posts the plan diff as ONE merge request note and keeps updating that note on every pipeline (docs/pipeline.md), so a
  * merge request carries the current plan, not a history of them.
  *
  *   node -r ts-node/register tools/pipeline/mr-note.ts --file plan-diff.md

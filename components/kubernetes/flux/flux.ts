@@ -47,7 +47,7 @@ export interface FluxArgs {
 }
 
 /**
- * Flux on the cluster (issue 7, item 6): the controllers from a pinned release's `install.yaml`, the deploy-key
+ * Flux on the cluster: the controllers from a pinned release's `install.yaml`, the deploy-key
  * Secret, a `GitRepository` on the group's GitOps repository over SSH and the root `Kustomization`. Pulumi owns
  * these; Flux owns everything the repository describes (docs/lab.md). Pass the cluster's Kubernetes provider, which
  * waits for the API health gate.

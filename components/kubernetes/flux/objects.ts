@@ -1,7 +1,7 @@
 /**
  * Pure renderers of the objects that hand the cluster to Flux: the deploy-key Secret, the `GitRepository` and the
- * root `Kustomization` (shared/reference/talos-proxmox-kubernetes.md §6; source-controller
- * `docs/spec/v1/gitrepositories.md`, kustomize-controller `docs/spec/v1/kustomizations.md`).
+ * root `Kustomization`, as Flux's specs define them (https://fluxcd.io/flux/components/source/gitrepositories/,
+ * https://fluxcd.io/flux/components/kustomize/kustomizations/).
  */
 import { createHash } from "node:crypto";
 import type { ISecret } from "kubernetes-models/v1/Secret";
@@ -14,8 +14,10 @@ export const FLUX_NAMESPACE = "flux-system";
 export const FLUX_ROOT_NAME = "flux-system";
 
 /**
- * The Flux release the cluster runs: v2.8.5, the release behind the newest community chart in the reference
- * snapshot (§6: chart `flux2` 2.18.3, appVersion 2.8.5). Its API versions are the `v1` ones used below.
+ * The Flux release the cluster runs: v2.8.5 (https://github.com/fluxcd/flux2/releases/tag/v2.8.5), the appVersion of
+ * the newest community chart when it was pinned (`flux2` 2.18.3,
+ * https://github.com/fluxcd-community/helm-charts/tree/main/charts/flux2). Its API versions are the `v1` ones used
+ * below.
  */
 export const FLUX_VERSION = "v2.8.5";
 

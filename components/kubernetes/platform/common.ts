@@ -22,24 +22,25 @@ export interface PinnedChart {
 }
 
 /**
- * The charts of the platform services. Versions are the newest releases in the sources cited beside each one (the
- * stored snapshots of the projects' own repositories, release pages and the reference facts of
- * `../shared/reference/talos-proxmox-kubernetes.md` §7); upgrade them here, one at a time, after reading the
- * chart's upgrade notes.
+ * The charts of the platform services. Versions are the newest releases, when they were pinned, of the sources cited
+ * beside each one (the projects' own repositories and release pages); upgrade them here, one at a time, after
+ * reading the chart's upgrade notes.
  */
 export const CHARTS = {
-  // 0.16.1: the latest metallb/metallb tag in the reference snapshot (§0, §7.3).
+  // 0.16.1: the metallb/metallb release v0.16.1, https://github.com/metallb/metallb/releases/tag/v0.16.1.
   metallb: { chart: "metallb", version: "0.16.1", repo: "https://metallb.github.io/metallb" },
   // 42.4.1: github.com/traefik/traefik-helm-chart/releases/tag/v42.4.1 (Traefik Proxy v3.7 line).
   traefik: { chart: "traefik", version: "42.4.1", repo: "https://traefik.github.io/charts" },
-  // 0.5.9 (app v0.19.1): sergelogvinov/proxmox-csi-plugin, published only as an OCI chart (§7.5).
+  // 0.5.9 (app v0.19.1): sergelogvinov/proxmox-csi-plugin charts/proxmox-csi-plugin/Chart.yaml, published only as
+  // an OCI chart (https://github.com/sergelogvinov/proxmox-csi-plugin/blob/main/docs/install.md).
   proxmoxCsi: { chart: "oci://ghcr.io/sergelogvinov/charts/proxmox-csi-plugin", version: "0.5.9" },
   // 0.0.32: rancher/local-path-provisioner deploy/chart/local-path-provisioner/Chart.yaml. Rancher publishes no
   // Helm repository; containeroo/helm-charts republishes the upstream chart under the upstream version.
   localPath: { chart: "local-path-provisioner", version: "0.0.32", repo: "https://charts.containeroo.ch" },
   // 2.14.0: the external-secrets release notes of v2.14.0 (sylva-core merge request 9896 carries them).
   externalSecrets: { chart: "external-secrets", version: "2.14.0", repo: "https://charts.external-secrets.io" },
-  // 1.21.1 (app 0.21.0): kubernetes-sigs/external-dns charts/external-dns in the reference snapshot (§7.7).
+  // 1.21.1 (app 0.21.0): kubernetes-sigs/external-dns charts/external-dns/Chart.yaml
+  // (https://github.com/kubernetes-sigs/external-dns/tree/master/charts/external-dns).
   externalDns: { chart: "external-dns", version: "1.21.1", repo: "https://kubernetes-sigs.github.io/external-dns/" },
   // v1.21.1: the cert-manager v1.21.1 release notes ("All users should upgrade"; sylva-core merge request 8842).
   certManager: { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" },
@@ -47,8 +48,9 @@ export const CHARTS = {
 
 /**
  * A namespace with its Pod Security labels. Talos enforces `baseline` on every namespace but `kube-system`
- * (reference §7.1), so each service says what it needs: `enforce` at `level`, and `audit`/`warn` at `restricted`
- * (the Talos default) unless the namespace is privileged, where MetalLB's install guide asks for all three.
+ * (https://docs.siderolabs.com/kubernetes-guides/security/pod-security), so each service says what it needs: `enforce`
+ * at `level`, and `audit`/`warn` at `restricted` (the Talos default) unless the namespace is privileged, where
+ * MetalLB's install guide asks for all three.
  */
 export function namespaceSpec(name: string, level: PodSecurityLevel): INamespace {
   const report = level === "privileged" ? "privileged" : "restricted";

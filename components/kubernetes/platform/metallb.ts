@@ -13,7 +13,8 @@ export interface MetalLbArgs {
   /**
    * Announce addresses from control-plane nodes too. Talos labels control planes
    * `node.kubernetes.io/exclude-from-external-load-balancers` and MetalLB honours the label, so a cluster whose
-   * Services may only land on control planes announces nothing unless this is set (reference §7.3).
+   * Services may only land on control planes announces nothing unless this is set
+   * (https://github.com/metallb/metallb/issues/2676; the chart's `speaker.ignoreExcludeLB`).
    * @default false
    */
   readonly announceFromControlPlanes?: boolean;
@@ -63,7 +64,7 @@ export function metallbValues(announceFromControlPlanes: boolean): Record<string
     crds: { enabled: true },
     controller: { resources: resources("10m", "64Mi", "200m", "128Mi") },
     speaker: {
-      // FRR is only for BGP; L2 mode announces with ARP from the speaker itself (reference §7.3).
+      // FRR is only for BGP; L2 mode announces with ARP from the speaker itself (https://metallb.io/configuration/).
       frr: { enabled: false },
       ignoreExcludeLB: announceFromControlPlanes,
       resources: resources("10m", "64Mi", "200m", "128Mi"),
@@ -83,7 +84,7 @@ export function isAddressEntry(entry: string): boolean {
 
 /**
  * MetalLB in L2 mode: the chart in a privileged namespace (the speaker uses the host network and raw sockets,
- * reference §7.1), one `IPAddressPool` of the given addresses and one `L2Advertisement` of that pool.
+ * https://metallb.io/installation/), one `IPAddressPool` of the given addresses and one `L2Advertisement` of that pool.
  */
 export class MetalLb extends pulumi.ComponentResource {
   /** MetalLB's namespace. */

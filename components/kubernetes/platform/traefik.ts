@@ -60,8 +60,9 @@ export function traefikValues(input: TraefikValuesInput): Record<string, unknown
 }
 
 /**
- * Traefik as the cluster's ingress controller and default IngressClass (ingress-nginx reached its end of life in
- * March 2026, reference §7.4), behind a MetalLB address, in a `restricted` namespace.
+ * Traefik as the cluster's ingress controller and default IngressClass (ingress-nginx reached its end of life in March
+ * 2026: https://kubernetes.io/blog/2025/11/11/ingress-nginx-retirement/), behind a MetalLB address, in a `restricted`
+ * namespace.
  */
 export class Traefik extends pulumi.ComponentResource {
   /** Name of the default IngressClass. */
