@@ -9,9 +9,15 @@
  * on variables (including the documented fallback of PUT to another scope when the filtered one does not exist),
  * runner tokens shown only in the creation answer, and the older label promotion that refuses when the group
  * already has a label of that name.
+ *
+ * Every exchange is checked against GitLab's published OpenAPI document (see ./openapi.ts): a request the document
+ * does not describe (an unknown endpoint, an undocumented parameter or body field, a wrong type) and an answer it
+ * does not allow (an unlisted status, a field of the wrong type) are collected in {@link GitlabDouble.problems},
+ * and {@link GitlabDouble.close} rejects with them, so the `afterEach(() => double.close())` of a test fails it.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
+import { createOpenApiValidator, OpenApiValidator } from "./openapi";
 
 /** One request as the double saw it. */
 export interface LoggedRequest {
@@ -118,7 +124,13 @@ export interface GitlabDouble {
   inject(failure: InjectedFailure): void;
   /** Requests matching method and route, e.g. `("POST", "user/runners")`. */
   requestsTo(method: string, route: string | RegExp): LoggedRequest[];
-  /** Stops the server. */
+  /**
+   * Where exchanges so far departed from GitLab's OpenAPI document, as the validator words them
+   * (`POST /api/v4/user/runners: body.runner_type: must be one of ...`). A test that sends a nonconforming request
+   * on purpose takes its problems out (`double.problems.splice(0)`) and asserts on them.
+   */
+  readonly problems: string[];
+  /** Stops the server; rejects, listing them, when {@link problems} is not empty. */
   close(): Promise<void>;
 }
 
@@ -130,7 +142,15 @@ export interface GitlabDoubleOptions {
   readonly defaultPerPage?: number;
   /** Largest page size served whatever `per_page` asks for. @default 100 (GitLab's limit) */
   readonly maxPerPage?: number;
+  /**
+   * Checks every exchange. By default the stored OpenAPI subset, with answers closed to the fields their entities
+   * list (the double must not invent fields), shared by the doubles of a test file.
+   */
+  readonly validator?: OpenApiValidator;
 }
+
+/** Compiling the subset's schemas takes a while; one validator serves every double of a test file. */
+let sharedValidator: OpenApiValidator | undefined;
 
 class HttpAnswer {
   constructor(
@@ -166,7 +186,9 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
     runnerTokens: new Map(),
     deployKeys: new Map(),
   };
+  const validator = options.validator ?? (sharedValidator ??= createOpenApiValidator({ closedResponses: true }));
   const requests: LoggedRequest[] = [];
+  const problems: string[] = [];
   const failures: { failure: InjectedFailure; left: number }[] = [];
   let nextId = 100;
   let baseUrl = "";
@@ -320,7 +342,9 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
     // GitLab before the promote service learnt to merge into an existing group label raised a validation error,
     // which the API returns as 400.
     if (findLabel(p.group, label.name)) return bad("Validation failed: Title has already been taken");
-    const promoted: Label = { ...label, id: nextId++, owner: p.group, ownerKind: "group" };
+    // "The label keeps its ID" (the operation's description in GitLab's OpenAPI document); its namesakes in the
+    // group's other projects merge into it: https://docs.gitlab.com/api/labels/#promote-a-project-label-to-a-group-label
+    const promoted: Label = { ...label, owner: p.group, ownerKind: "group" };
     const groupProjects = [...state.projects.values()].filter((x) => x.group === p.group).map((x) => x.path);
     for (const merged of state.labels.filter((l) => groupProjects.includes(l.owner) && l.name === label.name)) {
       state.labels.splice(state.labels.indexOf(merged), 1);
@@ -475,7 +499,10 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
     if (method === "PUT") {
       if (typeof body.title === "string") found.title = body.title;
       if (body.can_push !== undefined) found.can_push = bool(body.can_push, found.can_push);
-      return new HttpAnswer(200, found);
+      // GitLab's document gives this answer the plain deploy key entity, without the project's `can_push`:
+      // https://docs.gitlab.com/api/deploy_keys/#update-deploy-key
+      const { can_push: _canPush, ...key } = found;
+      return new HttpAnswer(200, key);
     }
     if (method === "DELETE") {
       keys.splice(keys.indexOf(found), 1);
@@ -497,10 +524,14 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
     const route = segments.join("/");
     const query = Object.fromEntries(url.searchParams.entries());
     let body: Record<string, unknown> | undefined;
+    let sent: unknown;
     if (text !== "") {
       try {
-        body = JSON.parse(text) as Record<string, unknown>;
+        sent = JSON.parse(text) as unknown;
+        body = sent as Record<string, unknown>;
       } catch {
+        // Not JSON: validated as the text it is, which no operation of the subset accepts.
+        sent = text;
         body = undefined;
       }
     }
@@ -520,6 +551,16 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
       answer = handle(method, segments, query, body ?? {}, url.pathname);
     }
     requests.push({ method, route, query, body, authenticated, status: answer.status });
+    problems.push(
+      ...validator.validate({
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        body: sent,
+        status: answer.status,
+        responseBody: answer.status === 204 ? undefined : answer.body,
+      }),
+    );
     res.writeHead(answer.status, {
       ...(answer.status === 204 ? {} : { "content-type": "application/json" }),
       ...answer.headers,
@@ -567,11 +608,16 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
     requestsTo(method, route) {
       return requests.filter((r) => r.method === method && matches(route, r.route));
     },
-    close() {
-      return new Promise((resolve, reject) => {
+    problems,
+    async close() {
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       });
+      if (problems.length > 0) {
+        const listed = [...new Set(problems.splice(0))].map((problem) => `  - ${problem}`).join("\n");
+        throw new Error(`exchanges with the GitLab double departed from GitLab's OpenAPI document:\n${listed}`);
+      }
     },
   };
 }
