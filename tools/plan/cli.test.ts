@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,7 +50,7 @@ describe("npm run plan", () => {
       "Stack eve-skill-farm (phase 5; reads lab)",
     ]);
     expect(stdout).toContain("    │  │  ├─ aws:s3/bucket:Bucket  state-bucket  (protected)");
-    expect(stdout).toContain("  95 resources: 83 custom, 12 components, 13 protected");
+    expect(stdout).toContain("  96 resources: 83 custom, 13 components, 14 protected");
     expect(stdout).toContain('    url: "https://eve.lab.example.com/"');
   });
 
@@ -77,8 +78,17 @@ describe("npm run plan", () => {
       retainOnDelete: false,
       provider: "urn:pulumi:aws::foundation::pulumi:providers:aws::aws",
       dependencies: [],
+      replaceOnChanges: [],
+      deleteBeforeReplace: false,
       inputs: { bucket: "mson-foundation-state-example", forceDestroy: false },
     });
+    // Every Talos VM says what replaces it and in which order, so the review note can call a replacement one.
+    const talosVms = doc.stacks[2].resources.filter(
+      (r) => r.type === "proxmoxve:index/vmLegacy:VmLegacy" && r.name.startsWith("lab-talos-"),
+    );
+    expect(talosVms.map((r) => [r.name, r.replaceOnChanges.length > 0])).toEqual(
+      ["cp-1", "cp-2", "cp-3", "w-1", "w-2"].map((n) => [`lab-talos-${n}`, true]),
+    );
     expect(doc.stacks.every((s) => Array.isArray(s.violations) && s.violations.length === 0)).toBe(true);
   });
 
@@ -186,8 +196,8 @@ describe("npm run plan", () => {
 
   it("runs a policy pack over the stacks asked for, with each stack's enforcement overrides", async () => {
     const pack = join(__dirname, "testdata", "pack");
-    // The group stack protects nothing (its labels are retained, not protected); the fixture pack knows none of the
-    // real pack's policies, so the stack's declared exceptions go.
+    // The group stack protects no custom resource (its labels are retained, not protected); the fixture pack knows none
+    // of the real pack's policies, so the stack's declared exceptions go.
     const plain = writeConfig("group", withoutPolicyConfig);
     const advisory = await run(["--json", "--stack", "group", "--config", `group=${plain}`, "--policy-pack", pack]);
     expect(advisory.code).toBe(0);
@@ -197,10 +207,10 @@ describe("npm run plan", () => {
         "group",
         [
           {
-            policy: "stack-protects-something",
+            policy: "stack-protects-a-custom-resource",
             enforcementLevel: "advisory",
             urn: null,
-            message: "A stack protects at least one resource.\nnothing is protected",
+            message: "A stack protects at least one custom resource.\nno custom resource is protected",
           },
         ],
       ],
@@ -208,13 +218,13 @@ describe("npm run plan", () => {
     const strict = writeConfig("group", (t) =>
       withoutPolicyConfig(t).replace(
         "foundation:policyEnforcement: {}",
-        "foundation:policyEnforcement: { stack-protects-something: mandatory }",
+        "foundation:policyEnforcement: { stack-protects-a-custom-resource: mandatory }",
       ),
     );
     const mandatory = await run(["--stack", "group", "--config", `group=${strict}`, "--policy-pack", pack]);
     expect(mandatory.code).toBe(1);
     expect(mandatory.stdout).toContain(
-      "    [mandatory] stack-protects-something: A stack protects at least one resource.",
+      "    [mandatory] stack-protects-a-custom-resource: A stack protects at least one custom resource.",
     );
   });
 
@@ -222,7 +232,7 @@ describe("npm run plan", () => {
     const typo = writeConfig("eve-skill-farm", (t) =>
       t.replace(
         "foundation:policyEnforcement: {}",
-        "foundation:policyEnforcement: { stack-protect-something: mandatory }",
+        "foundation:policyEnforcement: { stack-protect-a-custom-resource: mandatory }",
       ),
     );
     const pack = join(__dirname, "testdata", "pack");
@@ -236,7 +246,7 @@ describe("npm run plan", () => {
     ]);
     expect(code).toBe(2);
     expect(stderr).toBe(
-      "error: stack \"eve-skill-farm\": foundation:policyEnforcement.stack-protect-something: no such policy in the pack; did you mean 'stack-protects-something'?\n",
+      "error: stack \"eve-skill-farm\": foundation:policyEnforcement.stack-protect-a-custom-resource: no such policy in the pack; did you mean 'stack-protects-a-custom-resource'?\n",
     );
   });
 
@@ -248,11 +258,11 @@ describe("npm run plan", () => {
     expect(code).toBe(0);
     expect(stdout).toBe(
       [
-        "Stack aws: 0 to create, 0 to update, 0 to delete",
-        "Stack group: 0 to create, 0 to update, 0 to delete",
-        "Stack lab: 0 to create, 1 to update, 0 to delete",
+        "Stack aws: 0 to create, 0 to update, 0 to replace, 0 to delete",
+        "Stack group: 0 to create, 0 to update, 0 to replace, 0 to delete",
+        "Stack lab: 0 to create, 1 to update, 0 to replace, 0 to delete",
         "  ~ update urn:pulumi:lab::foundation::pulumi:providers:proxmoxve::proxmox (inputs.endpoint)",
-        "Stack eve-skill-farm: 0 to create, 0 to update, 0 to delete",
+        "Stack eve-skill-farm: 0 to create, 0 to update, 0 to replace, 0 to delete",
         "",
       ].join("\n"),
     );
@@ -289,6 +299,27 @@ describe("npm run plan", () => {
   ])("refuses %j", async (argv, message) => {
     const { code, stdout, stderr } = await run(argv);
     expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: "", stderr: message });
+  });
+
+  it("exits 2 with the message of a renderer that throws inside apply, with and without a policy pack", () => {
+    // A real process: the failure used to end the process with status 0 and no output, or hang with a pack.
+    const open = writeConfig("lab", (t) => t.replace("adminCidrs: [192.168.10.0/24]", "adminCidrs: [0.0.0.0/0]"));
+    const message =
+      'error: stack "lab": error serializing property "sourceRaw": invalid runner VM user-data:\n' +
+      '  - firewall.adminCidrs: "0.0.0.0/0" opens the port to every address; name the networks that need it\n';
+    const cli = (...extra: string[]) =>
+      spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register", join(__dirname, "cli.ts"), "--stack", "lab", "--config", `lab=${open}`, ...extra],
+        {
+          cwd: root,
+          encoding: "utf8",
+          timeout: 60_000,
+        },
+      );
+    for (const result of [cli(), cli("--policy-pack", join(__dirname, "testdata", "pack"))]) {
+      expect([result.status, result.stdout, result.stderr]).toEqual([2, "", message]);
+    }
   });
 
   it("refuses a --diff file that is not a plan", async () => {

@@ -1,11 +1,11 @@
 /**
- * `npm run plan`: the offline plan of every stack (DESIGN.md §5).
+ * `npm run plan`: the offline plan of every stack (docs/architecture.md, "The offline plan contract").
  *
  *   npm run -s plan -- [--stack NAME]... [--config STACK=FILE]... [--json] [--show-secrets] [--diff OLD.json]
  *                      [--format text|markdown] [--policy-pack DIR] [--debug]
  *
  * `--format markdown` (with `--diff`) renders the review diff a merge request note shows (tools/plan/markdown.ts,
- * issue 9); it is meant to be posted, so it refuses `--show-secrets`.
+ * docs/pipeline.md); it is meant to be posted, so it refuses `--show-secrets`.
  *
  * Exit status: 0; 1 when a mandatory policy is violated; 2 for bad arguments, bad config or a program error, with a
  * message that names the stack and the key (and a stack trace only with --debug).
@@ -159,11 +159,21 @@ export async function main(
 }
 
 if (require.main === module) {
+  let finished = false;
+  // Node exits 0 when nothing is left to wait for, even with `main` unfinished; a plan never ends that way.
+  process.on("beforeExit", () => {
+    if (finished) return;
+    process.stderr.write(
+      "error: the plan stopped before it had a result, with nothing left running; run it with --debug\n",
+    );
+    process.exitCode = 2;
+  });
   main(
     process.argv.slice(2),
     { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) },
     { root: resolve(__dirname, "..", "..") },
   ).then((code) => {
+    finished = true;
     process.exitCode = code;
   });
 }

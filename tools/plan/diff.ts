@@ -1,16 +1,26 @@
 /**
- * Compares two plan documents: per stack, the resources to create, update and delete by URN, and for updates the
- * input property paths that changed. Replacement detection needs provider schemas and stays with `pulumi preview`.
+ * Compares two plan documents: per stack, the resources to create, update, replace and delete by URN, and for
+ * updates and replacements the input property paths that changed. A change is a replacement the way the engine
+ * decides it: a changed property the provider cannot update in place (tools/plan/replacements.ts), a changed path of
+ * the resource's `replaceOnChanges`, or a move to another provider.
  */
 import { PlanDocument, PlanResource } from "./document";
+import { replaceReasons } from "./replacements";
+
+/** What a change does to a resource. */
+export type ChangeOp = "create" | "update" | "replace" | "delete";
 
 /** One change to one resource. */
 export interface ResourceChange {
-  readonly op: "create" | "update" | "delete";
+  readonly op: ChangeOp;
   readonly urn: string;
   readonly type: string;
-  /** Changed input paths, for updates (`inputs.tags.Owner`, `inputs.rules[0].id`). */
+  /** Changed input paths, for updates and replacements (`inputs.tags.Owner`, `inputs.rules[0].id`). */
   readonly paths: string[];
+  /** For replacements: the changed paths that force it (`inputs.name`, `provider`). */
+  readonly replaceReasons: string[];
+  /** For replacements: whether the old resource goes first (`deleteBeforeReplace`). */
+  readonly deleteBeforeReplace: boolean;
 }
 
 /** The changes to one stack. */
@@ -34,6 +44,20 @@ export function changedPaths(before: unknown, after: unknown, path: string): str
   return keys.flatMap((key) => changedPaths(b[key], a[key], `${path}.${key}`));
 }
 
+/**
+ * The paths among `paths` that force a replacement of `after`: a change of provider (the engine replaces a resource
+ * that moves to another provider instance), or of an input it cannot update in place. A change of `parent` alone is
+ * not one: the URN already encodes the parent's type, so a same-URN parent change is a state update.
+ */
+export function replacementPaths(
+  after: Pick<PlanResource, "type" | "replaceOnChanges">,
+  paths: readonly string[],
+): string[] {
+  const inputs = paths.filter((p) => p.startsWith("inputs.")).map((p) => p.slice("inputs.".length));
+  const forced = new Set(replaceReasons(after.type, inputs, after.replaceOnChanges ?? []).map((p) => `inputs.${p}`));
+  return paths.filter((p) => p === "provider" || forced.has(p));
+}
+
 function resourceChanges(before: PlanResource, after: PlanResource): string[] {
   const paths = changedPaths(before.inputs, after.inputs, "inputs");
   for (const field of ["parent", "provider", "protect", "retainOnDelete"] as const) {
@@ -54,28 +78,49 @@ export function diffPlans(before: PlanDocument, after: PlanDocument): StackDiff[
     const changes: ResourceChange[] = [];
     for (const r of next) {
       const prior = old.get(r.urn);
-      if (!prior) changes.push({ op: "create", urn: r.urn, type: r.type, paths: [] });
+      const none = { paths: [], replaceReasons: [], deleteBeforeReplace: false };
+      if (!prior) changes.push({ op: "create", urn: r.urn, type: r.type, ...none });
       else {
         const paths = resourceChanges(prior, r);
-        if (paths.length) changes.push({ op: "update", urn: r.urn, type: r.type, paths });
+        const reasons = replacementPaths(r, paths);
+        const op = reasons.length > 0 ? "replace" : "update";
+        const deleteBeforeReplace = op === "replace" && r.deleteBeforeReplace === true;
+        if (paths.length)
+          changes.push({ op, urn: r.urn, type: r.type, paths, replaceReasons: reasons, deleteBeforeReplace });
       }
       old.delete(r.urn);
     }
-    for (const r of old.values()) changes.push({ op: "delete", urn: r.urn, type: r.type, paths: [] });
+    for (const r of old.values()) {
+      changes.push({
+        op: "delete",
+        urn: r.urn,
+        type: r.type,
+        paths: [],
+        replaceReasons: [],
+        deleteBeforeReplace: false,
+      });
+    }
     return { stack, changes };
   });
 }
 
-const SYMBOL = { create: "+", update: "~", delete: "-" } as const;
+const SYMBOL = { create: "+", update: "~", replace: "+-", delete: "-" } as const;
 
 /** Renders a diff as plain text, one line per change and a count per stack. */
 export function renderDiff(diffs: readonly StackDiff[]): string {
   const lines: string[] = [];
   for (const diff of diffs) {
     const by = (op: ResourceChange["op"]) => diff.changes.filter((c) => c.op === op).length;
-    lines.push(`Stack ${diff.stack}: ${by("create")} to create, ${by("update")} to update, ${by("delete")} to delete`);
+    lines.push(
+      `Stack ${diff.stack}: ${by("create")} to create, ${by("update")} to update, ${by("replace")} to replace, ` +
+        `${by("delete")} to delete`,
+    );
     for (const c of diff.changes) {
-      lines.push(`  ${SYMBOL[c.op]} ${c.op} ${c.urn}${c.paths.length ? ` (${c.paths.join(", ")})` : ""}`);
+      const forced = c.op === "replace" ? `; forced by ${c.replaceReasons.join(", ")}` : "";
+      const order = c.deleteBeforeReplace ? "; deletes before it creates" : "";
+      lines.push(
+        `  ${SYMBOL[c.op]} ${c.op} ${c.urn}${c.paths.length ? ` (${c.paths.join(", ")}${forced}${order})` : ""}`,
+      );
     }
   }
   return lines.join("\n") + "\n";

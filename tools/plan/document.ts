@@ -1,5 +1,5 @@
 /**
- * The plan's public forms (DESIGN.md §5): the JSON document and the human tree. Both are pure functions of the
+ * The plan's public forms (docs/architecture.md, "The offline plan contract"): the JSON document and the human tree. Both are pure functions of the
  * planned stacks, with object keys sorted, so the same input prints the same bytes.
  */
 import { StackPlan, Violation } from "./engine";
@@ -17,6 +17,10 @@ export interface PlanResource {
   readonly retainOnDelete: boolean;
   readonly provider: string | null;
   readonly dependencies: string[];
+  /** Input property paths whose change replaces the resource (the `replaceOnChanges` option). */
+  readonly replaceOnChanges: string[];
+  /** The `deleteBeforeReplace` option: a replacement deletes the old resource before creating the new one. */
+  readonly deleteBeforeReplace: boolean;
   readonly inputs: Record<string, unknown>;
 }
 
@@ -54,6 +58,8 @@ function resourceOf(resource: RecordedResource, showSecrets: boolean): PlanResou
     retainOnDelete: resource.retainOnDelete,
     provider: resource.provider,
     dependencies: resource.dependencies,
+    replaceOnChanges: [...resource.replaceOnChanges].sort(),
+    deleteBeforeReplace: resource.deleteBeforeReplace,
     inputs,
   };
 }

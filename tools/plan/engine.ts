@@ -1,5 +1,5 @@
 /**
- * The offline plan engine (DESIGN.md §4): runs each stack program in graph order with {@link runProgram}, feeds
+ * The offline plan engine (docs/architecture.md, "How the hard parts are done"): runs each stack program in graph order with {@link runProgram}, feeds
  * every stack's exported outputs to the stack references of the stacks after it, evaluates policies, and returns
  * what each stack would register.
  */
@@ -10,7 +10,7 @@ import { PLAN_ORGANIZATION, runProgram } from "./run-program";
 import { readProjectFile, readStackConfig } from "./stack-files";
 import { Value } from "./values";
 
-/** One policy violation, as the plan contract reports it (DESIGN.md §5). */
+/** One policy violation, as the plan contract reports it (docs/architecture.md, "The offline plan contract"). */
 export interface Violation {
   readonly policy: string;
   readonly enforcementLevel: "mandatory" | "advisory";

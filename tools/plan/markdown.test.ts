@@ -1,17 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { replacementPaths } from "./diff";
 import { PlanDocument, PlanResource, PlanStack, toDocument } from "./document";
 import { planStacks } from "./engine";
-import {
-  classifyPlans,
-  holdsSecret,
-  renderMarkdownDiff,
-  renderProperty,
-  replacementReasons,
-  riskReasons,
-  valueAt,
-} from "./markdown";
+import { classifyPlans, holdsSecret, renderMarkdownDiff, renderProperty, riskReasons, valueAt } from "./markdown";
 
 const PROVIDER = "urn:pulumi:aws::foundation::pulumi:providers:aws::aws";
 
@@ -26,6 +19,8 @@ function resource(type: string, name: string, extra: Partial<PlanResource> = {})
     retainOnDelete: false,
     provider: PROVIDER,
     dependencies: [],
+    replaceOnChanges: [],
+    deleteBeforeReplace: false,
     inputs: {},
     ...extra,
   };
@@ -180,7 +175,7 @@ describe("renderMarkdownDiff on fixture plans", () => {
   });
 });
 
-describe("replacementReasons", () => {
+describe("replacementPaths", () => {
   it.each([
     ["aws:s3/bucket:Bucket", ["inputs.bucket", "inputs.tags.Owner"], ["inputs.bucket"]],
     ["aws:s3/bucket:Bucket", ["inputs.forceDestroy"], []],
@@ -190,10 +185,26 @@ describe("replacementReasons", () => {
     ["aws:iam/role:Role", ["inputs.nameSuffix"], []],
     ["aws:autoscaling/group:Group", ["inputs.name", "inputs.maxSize"], ["inputs.name"]],
     ["aws:organizations/account:Account", ["inputs.email"], ["inputs.email"]],
-    ["aws:ec2/vpc:Vpc", ["inputs.cidrBlock"], []],
+    ["aws:ec2/vpc:Vpc", ["inputs.cidrBlock"], ["inputs.cidrBlock"]],
+    ["aws:ec2/vpc:Vpc", ["inputs.tags.Owner"], []],
     ["aws:ec2/vpc:Vpc", ["provider", "parent"], ["provider"]],
+    [
+      "kubernetes:apps/v1:Deployment",
+      ["inputs.spec.selector.matchLabels.app"],
+      ["inputs.spec.selector.matchLabels.app"],
+    ],
+    ["kubernetes:apps/v1:Deployment", ["inputs.spec.replicas"], []],
+    ["foundation:unknown:Type", ["inputs.anything"], []],
   ])("%s %j -> %j", (type, paths, expected) => {
-    expect(replacementReasons(type, paths)).toEqual(expected);
+    expect(replacementPaths({ type, replaceOnChanges: [] }, paths)).toEqual(expected);
+  });
+
+  it("a changed path under the resource's replaceOnChanges forces a replacement, other paths do not", () => {
+    const vm = { type: "proxmoxve:index/vmLegacy:VmLegacy", replaceOnChanges: ["initialization.userDataFileId"] };
+    expect(replacementPaths(vm, ["inputs.initialization.userDataFileId", "inputs.cpu.cores"])).toEqual([
+      "inputs.initialization.userDataFileId",
+    ]);
+    expect(replacementPaths({ ...vm, replaceOnChanges: ["*"] }, ["inputs.cpu.cores"])).toEqual(["inputs.cpu.cores"]);
   });
 });
 

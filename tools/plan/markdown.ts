@@ -1,36 +1,20 @@
 /**
- * The plan diff as Markdown for merge request review (issue 9): per stack, the resources to create, update,
+ * The plan diff as Markdown for merge request review (docs/pipeline.md): per stack, the resources to create, update,
  * replace and delete with their changed properties, the stack's policy violations, and a summary line; replacements
  * and deletions of protected or stateful resources are called out at the top.
  *
- * The comparison is {@link diffPlans}; this module only classifies and renders. Two decisions the offline plan has
- * to make without provider schemas are documented at their tables below: when an update is a replacement
- * ({@link CREATE_ONLY_INPUTS}) and which resource types are stateful ({@link STATEFUL_TYPES}).
+ * The comparison and the update-or-replace verdict are {@link diffPlans}'s; this module renders them, and decides
+ * which resource types are stateful ({@link STATEFUL_TYPES}).
  */
-import { diffPlans, ResourceChange } from "./diff";
+import { ChangeOp, diffPlans, ResourceChange } from "./diff";
 import { PlanDocument, PlanResource, PlanStack } from "./document";
 import { REDACTED } from "./values";
 
 /**
- * Input properties that a provider cannot change in place, by resource type, for the types Foundation uses where a
- * replacement matters. A change of any of these (or of a nested path under them) makes an update a replacement.
- * Sources: the AWS provider's arguments marked "Forces new resource" (Terraform AWS provider docs, which
- * `@pulumi/aws` is generated from) for `aws_s3_bucket`, `aws_kms_alias`, `aws_iam_role`, `aws_autoscaling_group`
- * and `aws_organizations_account`. The table is deliberately small: a type missing here shows as an update, and
- * the stack's `pulumi preview` in CI, which asks the provider, stays the authority.
- */
-export const CREATE_ONLY_INPUTS: Readonly<Record<string, readonly string[]>> = {
-  "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix"],
-  "aws:kms/alias:Alias": ["name", "namePrefix"],
-  "aws:iam/role:Role": ["name", "namePrefix", "path"],
-  "aws:autoscaling/group:Group": ["name", "namePrefix"],
-  "aws:organizations/account:Account": ["email"],
-};
-
-/**
  * Resource types whose replacement or deletion loses data or identity (state and cache buckets, keys that encrypt
- * state and secrets, accounts and the organization), whether or not the program protects them. DESIGN.md §3 asks
- * for `protect` on all of them; this list catches the ones a change would expose before the policy pack does.
+ * state and secrets, accounts and the organization), whether or not the program protects them. docs/architecture.md
+ * ("Protection") asks for `protect` on all of them; this list catches the ones a change would expose before the
+ * policy pack does.
  */
 export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
   "aws:s3/bucket:Bucket",
@@ -41,7 +25,7 @@ export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** What the diff does to one resource; a replacement is an update that cannot happen in place. */
-export type ChangeKind = "create" | "update" | "replace" | "delete";
+export type ChangeKind = ChangeOp;
 
 /** One classified change, with the resource as it was and as it will be. */
 export interface ClassifiedChange {
@@ -52,6 +36,8 @@ export interface ClassifiedChange {
   readonly paths: readonly string[];
   /** For replacements: the paths that force it. */
   readonly replaceReasons: readonly string[];
+  /** For replacements: the old resource is deleted before the new one exists (`deleteBeforeReplace`). */
+  readonly deleteBeforeReplace: boolean;
   readonly before?: PlanResource;
   readonly after?: PlanResource;
 }
@@ -60,22 +46,6 @@ const ORDER: readonly ChangeKind[] = ["create", "update", "replace", "delete"];
 const SYMBOL: Readonly<Record<ChangeKind, string>> = { create: "+", update: "~", replace: "+-", delete: "-" };
 /** Longest rendered value before it is cut, so one large policy document cannot swamp the note. */
 const MAX_VALUE_LENGTH = 120;
-
-/**
- * The paths among `paths` that force a replacement of a resource of `type`: a change of provider (the engine
- * replaces a resource that moves to another provider instance), or of a create-only input. A change of `parent`
- * alone is not one: the URN already encodes the parent's type, so a same-URN parent change is a state update.
- */
-export function replacementReasons(type: string, paths: readonly string[]): string[] {
-  const createOnly = CREATE_ONLY_INPUTS[type] ?? [];
-  return paths.filter(
-    (path) =>
-      path === "provider" ||
-      createOnly.some(
-        (key) => path === `inputs.${key}` || path.startsWith(`inputs.${key}.`) || path.startsWith(`inputs.${key}[`),
-      ),
-  );
-}
 
 /** Why a change of `resource` deserves the top call-out, or none. */
 export function riskReasons(resource: PlanResource): string[] {
@@ -87,10 +57,16 @@ export function riskReasons(resource: PlanResource): string[] {
 }
 
 function classify(change: ResourceChange, before?: PlanResource, after?: PlanResource): ClassifiedChange {
-  const base = { urn: change.urn, type: change.type, paths: change.paths, before, after };
-  if (change.op !== "update") return { ...base, kind: change.op, replaceReasons: [] };
-  const reasons = replacementReasons(change.type, change.paths);
-  return { ...base, kind: reasons.length > 0 ? "replace" : "update", replaceReasons: reasons };
+  return {
+    kind: change.op,
+    urn: change.urn,
+    type: change.type,
+    paths: change.paths,
+    replaceReasons: change.replaceReasons,
+    deleteBeforeReplace: change.deleteBeforeReplace,
+    before,
+    after,
+  };
 }
 
 /** Every change between two plans, classified, by stack in {@link diffPlans} order. */
@@ -172,7 +148,10 @@ function changeLines(change: ClassifiedChange): string[] {
   const resource = change.after ?? change.before;
   const flags = resource?.protect ? " (protected)" : "";
   const head = `- ${code(SYMBOL[change.kind])} ${change.kind} ${resourceLabel(change)}${flags}`;
-  const lines = [change.kind === "replace" ? `${head}, forced by ${change.replaceReasons.map(code).join(", ")}` : head];
+  const order = change.deleteBeforeReplace ? " (deletes the old one first: nothing of it exists in between)" : "";
+  const lines = [
+    change.kind === "replace" ? `${head}, forced by ${change.replaceReasons.map(code).join(", ")}${order}` : head,
+  ];
   if (change.kind === "update" || change.kind === "replace") {
     for (const path of change.paths) {
       lines.push(`  - ${renderProperty(path, valueAt(change.before, path), valueAt(change.after, path))}`);
@@ -257,8 +236,8 @@ export function renderMarkdownDiff(before: PlanDocument, after: PlanDocument): s
     lines.push("");
   }
   lines.push(
-    "_Offline plan: values only a provider knows are placeholders, and replacements are inferred from a small " +
-      "table of create-only properties (docs/pipeline.md)._",
+    "_Offline plan: values only a provider knows are placeholders; replacements come from each resource's " +
+      "`replaceOnChanges` and the providers' create-only properties (tools/plan/replacements.ts)._",
   );
   return `${lines.join("\n")}\n`;
 }

@@ -29,6 +29,8 @@ export interface RecordedResource {
   /** Synthesized state for custom resources; registered outputs for components and the stack. */
   outputs: Record<string, Value>;
   readonly id: string | null;
+  /** The id of the existing object the resource adopts (the `import` option), or null. */
+  readonly importId: string | null;
   readonly additionalSecretOutputs: string[];
   readonly ignoreChanges: string[];
   readonly replaceOnChanges: string[];
@@ -50,8 +52,12 @@ export interface MonitorOptions {
 
 type Callback<T> = (err: Error | null, resp?: T) => void;
 
-/** Built-in packages served by the engine or the language host, which never need an explicit provider. */
-const BUILTIN_PACKAGES = new Set(["pulumi", "pulumi-nodejs"]);
+/**
+ * The package the engine exempts from `pulumi:disable-default-providers` (`shouldDenyRequest` in the engine's
+ * `default_providers.go`). Only this one: `pulumi-nodejs`, under which dynamic resources register, is denied like
+ * any other package when the list says `*`.
+ */
+const EXEMPT_PACKAGES = new Set(["pulumi"]);
 
 /** Records registrations for one stack run; see the module comment. */
 export class RecordingMonitor {
@@ -62,9 +68,19 @@ export class RecordingMonitor {
    * run ends: an error handed back to the SDK would become a rejected promise that nobody awaits.
    */
   readonly failures: Error[] = [];
+  /** Settles with the first refusal, so a run need not wait for registrations that will never complete. */
+  readonly failed: Promise<void>;
+  private markFailed: () => void = () => undefined;
   private readonly byUrn = new Map<string, RecordedResource>();
 
-  constructor(private readonly options: MonitorOptions) {}
+  constructor(private readonly options: MonitorOptions) {
+    this.failed = new Promise<void>((resolve) => (this.markFailed = resolve));
+  }
+
+  private fail(err: unknown): void {
+    this.failures.push(err as Error);
+    this.markFailed();
+  }
 
   /** The registered outputs of the root stack resource: the stack's exports. */
   stackOutputs(): Record<string, Value> {
@@ -85,14 +101,45 @@ export class RecordingMonitor {
     return this.byUrn.get(providerUrn(ref))?.inputs ?? {};
   }
 
-  private requireExplicitProvider(kind: string, token: string, providerRef: string): void {
+  /**
+   * The provider a custom resource or invoke of `token` uses: the explicit one it names, or the package's default
+   * provider, which the engine registers on first use as `pulumi:providers:<package>::default` (with the requested
+   * version, `default_<x_y_z>`) and records in state like any resource. Fails where the engine does, for a package
+   * whose default provider `pulumi:disable-default-providers` denies.
+   */
+  private providerFor(kind: string, token: string, providerRef: string, version: string): string | null {
+    if (providerRef) return providerUrn(providerRef);
+    if (token.startsWith("pulumi:providers:")) return null;
     const pkg = token.split(":")[0];
-    if (providerRef || BUILTIN_PACKAGES.has(pkg) || token.startsWith("pulumi:providers:")) return;
     const denied = this.options.disabledDefaultProviders;
-    if (denied.includes("*") || denied.includes(pkg)) {
+    if (!EXEMPT_PACKAGES.has(pkg) && (denied.includes("*") || denied.includes(pkg))) {
       // The engine's own wording, so the plan fails where `pulumi preview` would.
       throw new Error(`${kind}: Default provider for '${pkg}' disabled. '${token}' must use an explicit provider.`);
     }
+    const name = version ? `default_${version.replace(/[.-]/g, "_")}` : "default";
+    const urn = this.urnFor("", `pulumi:providers:${pkg}`, name);
+    if (!this.byUrn.has(urn) && kind === "Resource") {
+      this.add({
+        urn,
+        type: `pulumi:providers:${pkg}`,
+        name,
+        parent: null,
+        custom: true,
+        protect: false,
+        retainOnDelete: false,
+        provider: null,
+        dependencies: [],
+        inputs: version ? { version } : {},
+        outputs: version ? { version } : {},
+        id: digest(urn, 8),
+        importId: null,
+        additionalSecretOutputs: [],
+        ignoreChanges: [],
+        replaceOnChanges: [],
+        deleteBeforeReplace: false,
+      });
+    }
+    return urn;
   }
 
   async registerResource(req: resproto.RegisterResourceRequest, callback: Callback<resproto.RegisterResourceResponse>) {
@@ -102,7 +149,8 @@ export class RecordingMonitor {
       const urn = this.urnFor(req.getParent(), type, name);
       const custom = req.getCustom();
       const providerRef = req.getProvider();
-      if (custom) this.requireExplicitProvider("Resource", type, providerRef);
+      // The engine keeps a provider for custom resources only; a remote component's provider serves its children.
+      const provider = custom ? this.providerFor("Resource", type, providerRef, req.getVersion()) : null;
       const inputs = decode(req.getObject()?.toJavaScript() ?? {}) as Record<string, Value>;
 
       let id: string | null = null;
@@ -132,11 +180,12 @@ export class RecordingMonitor {
         custom,
         protect: req.getProtect() === true,
         retainOnDelete: req.getRetainondelete() === true,
-        provider: providerRef ? providerUrn(providerRef) : null,
+        provider,
         dependencies: [...new Set(req.getDependenciesList())].sort(),
         inputs,
         outputs: custom ? state : {},
         id,
+        importId: req.getImportid() || null,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         ignoreChanges: req.getIgnorechangesList(),
         replaceOnChanges: req.getReplaceonchangesList(),
@@ -150,7 +199,7 @@ export class RecordingMonitor {
       response.setObject(structproto.Struct.fromJavaScript(encode(state) as Record<string, never>));
       callback(null, response);
     } catch (err) {
-      this.failures.push(err as Error);
+      this.fail(err);
       const response = new resproto.RegisterResourceResponse();
       response.setUrn(this.urnFor(req.getParent(), req.getType(), req.getName()));
       response.setObject(structproto.Struct.fromJavaScript({}));
@@ -161,7 +210,7 @@ export class RecordingMonitor {
   registerResourceOutputs(req: resproto.RegisterResourceOutputsRequest, callback: Callback<object>) {
     const record = this.byUrn.get(req.getUrn());
     if (!record) {
-      this.failures.push(new Error(`outputs registered for unknown resource ${req.getUrn()}`));
+      this.fail(new Error(`outputs registered for unknown resource ${req.getUrn()}`));
       callback(null, {});
       return;
     }
@@ -179,6 +228,7 @@ export class RecordingMonitor {
         );
       }
       const urn = this.urnFor(req.getParent(), req.getType(), req.getName());
+      const provider = this.providerFor("Resource", req.getType(), req.getProvider(), req.getVersion());
       const refName = req.getId();
       const outputs = this.options.resolveStackReference(refName);
       const state: Record<string, Value> = {
@@ -194,11 +244,12 @@ export class RecordingMonitor {
         custom: true,
         protect: false,
         retainOnDelete: false,
-        provider: null,
+        provider,
         dependencies: [...new Set(req.getDependenciesList())].sort(),
         inputs: { name: refName },
         outputs: state,
         id: refName,
+        importId: null,
         additionalSecretOutputs: [],
         ignoreChanges: [],
         replaceOnChanges: [],
@@ -210,7 +261,7 @@ export class RecordingMonitor {
       response.setProperties(structproto.Struct.fromJavaScript(encode(state) as Record<string, never>));
       callback(null, response);
     } catch (err) {
-      this.failures.push(err as Error);
+      this.fail(err);
       const response = new resproto.ReadResourceResponse();
       response.setUrn(this.urnFor(req.getParent(), req.getType(), req.getName()));
       response.setProperties(structproto.Struct.fromJavaScript({}));
@@ -229,7 +280,7 @@ export class RecordingMonitor {
   async invoke(req: resproto.ResourceInvokeRequest, callback: Callback<provproto.InvokeResponse>) {
     try {
       const token = req.getTok();
-      this.requireExplicitProvider("Invoke", token, req.getProvider());
+      this.providerFor("Invoke", token, req.getProvider(), req.getVersion());
       const result = synthesizeInvoke({
         token,
         args: decode(req.getArgs()?.toJavaScript() ?? {}) as Record<string, Value>,
@@ -239,7 +290,7 @@ export class RecordingMonitor {
       response.setReturn(structproto.Struct.fromJavaScript(encode(result) as Record<string, never>));
       callback(null, response);
     } catch (err) {
-      this.failures.push(err as Error);
+      this.fail(err);
       const response = new provproto.InvokeResponse();
       response.setReturn(structproto.Struct.fromJavaScript({}));
       callback(null, response);

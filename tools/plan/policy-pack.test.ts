@@ -40,10 +40,10 @@ describe("policy packs over the analyzer protocol", () => {
         message: "Sees secret values unwrapped, as policies do.\nvalue is s3cr3t",
       },
       {
-        policy: "stack-protects-something",
+        policy: "stack-protects-a-custom-resource",
         enforcementLevel: "advisory",
         urn: null,
-        message: "A stack protects at least one resource.\nnothing is protected",
+        message: "A stack protects at least one custom resource.\nno custom resource is protected",
       },
     ]);
   });
@@ -77,12 +77,12 @@ describe("policy packs over the analyzer protocol", () => {
   it("writes the same settings as a --policy-pack-config document", () => {
     expect(
       policyPackConfig({
-        enforcement: { "s3-bucket-no-force-destroy": "advisory", "stack-protects-something": "disabled" },
+        enforcement: { "s3-bucket-no-force-destroy": "advisory", "stack-protects-a-custom-resource": "disabled" },
         properties: { "s3-bucket-no-force-destroy": { allowedBuckets: ["b"] } },
       }),
     ).toEqual({
       "s3-bucket-no-force-destroy": { enforcementLevel: "advisory", allowedBuckets: ["b"] },
-      "stack-protects-something": { enforcementLevel: "disabled" },
+      "stack-protects-a-custom-resource": { enforcementLevel: "disabled" },
     });
   });
 
@@ -90,17 +90,17 @@ describe("policy packs over the analyzer protocol", () => {
     expect(pack.policyNames).toEqual([
       "s3-bucket-no-force-destroy",
       "ssm-parameter-reads-secrets",
-      "stack-protects-something",
+      "stack-protects-a-custom-resource",
     ]);
     await expect(
       pack.evaluate(await plan(false, true), {
         enforcement: { "s3-bucket-no-force-destory": "mandatory" },
-        properties: { "stack-protect-something": {} },
+        properties: { "stack-protect-a-custom-resource": {} },
       }),
     ).rejects.toThrow(
       "foundation:policyEnforcement.s3-bucket-no-force-destory: no such policy in the pack; did you mean " +
-        "'s3-bucket-no-force-destroy'?\nfoundation:policyConfig.stack-protect-something: no such policy in the " +
-        "pack; did you mean 'stack-protects-something'?",
+        "'s3-bucket-no-force-destroy'?\nfoundation:policyConfig.stack-protect-a-custom-resource: no such policy in the " +
+        "pack; did you mean 'stack-protects-a-custom-resource'?",
     );
   });
 

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { diffPlans } from "./diff";
-import { PlanDocument, toDocument } from "./document";
+import { PlanDocument, PlanResource, toDocument } from "./document";
 import { StackPlan } from "./engine";
 import { readProjectFile, readStackConfig, securePlaceholder } from "./stack-files";
 import { record } from "./testing";
@@ -88,6 +88,22 @@ describe("the recording monitor", () => {
     );
   });
 
+  it("puts a dynamic resource on its package's default provider, denied like any package's by '*'", async () => {
+    class Thing extends pulumi.dynamic.Resource {
+      constructor() {
+        super({ create: async () => ({ id: "x" }) }, "d", {}, undefined, "test", "Thing");
+      }
+    }
+    const dynamic = () => new Thing();
+    const named = await record(dynamic, { config: { "pulumi:disable-default-providers": '["aws","tls"]' } });
+    const provider = named.named("default", "pulumi:providers:pulumi-nodejs");
+    expect(provider.urn).toBe("urn:pulumi:test::foundation::pulumi:providers:pulumi-nodejs::default");
+    expect(named.named("d").provider).toBe(provider.urn);
+    await expect(record(dynamic, { config: disabled })).rejects.toThrow(
+      "Resource: Default provider for 'pulumi-nodejs' disabled. 'pulumi-nodejs:dynamic/test:Thing' must use an explicit provider.",
+    );
+  });
+
   it("names the file to extend for an invoke it cannot synthesize", async () => {
     await expect(
       record(() => ({ zones: aws.getAvailabilityZonesOutput({}, { provider: new aws.Provider("aws", {}) }).names })),
@@ -151,6 +167,7 @@ describe("secrets in the plan document", () => {
           inputs: { __provider: "exports.handler = ...", key: new Secret("k"), name: "n" },
           outputs: {},
           id: "d",
+          importId: null,
           additionalSecretOutputs: [],
           ignoreChanges: [],
           replaceOnChanges: [],
@@ -163,7 +180,12 @@ describe("secrets in the plan document", () => {
 });
 
 describe("diffPlans", () => {
-  const resource = (name: string, inputs: Record<string, unknown>) => ({
+  const none = { paths: [], replaceReasons: [], deleteBeforeReplace: false };
+  const resource = (
+    name: string,
+    inputs: Record<string, unknown>,
+    extra: Partial<PlanResource> = {},
+  ): PlanResource => ({
     urn: `urn:${name}`,
     type: "aws:s3/bucket:Bucket",
     name,
@@ -173,9 +195,12 @@ describe("diffPlans", () => {
     retainOnDelete: false,
     provider: null,
     dependencies: [],
+    replaceOnChanges: [],
+    deleteBeforeReplace: false,
     inputs,
+    ...extra,
   });
-  const doc = (resources: ReturnType<typeof resource>[]): PlanDocument => ({
+  const doc = (resources: PlanResource[]): PlanDocument => ({
     version: 1,
     stacks: [{ name: "aws", phases: [1], needs: [], resources, outputs: {}, violations: [] }],
   });
@@ -192,10 +217,57 @@ describe("diffPlans", () => {
             urn: "urn:kept",
             type: "aws:s3/bucket:Bucket",
             paths: ["inputs.rules[0].id", "inputs.tags.a"],
+            replaceReasons: [],
+            deleteBeforeReplace: false,
           },
-          { op: "create", urn: "urn:new", type: "aws:s3/bucket:Bucket", paths: [] },
-          { op: "delete", urn: "urn:gone", type: "aws:s3/bucket:Bucket", paths: [] },
+          { ...none, op: "create", urn: "urn:new", type: "aws:s3/bucket:Bucket" },
+          { ...none, op: "delete", urn: "urn:gone", type: "aws:s3/bucket:Bucket" },
         ],
+      },
+    ]);
+  });
+
+  it("calls a change of a force-new property, or of a replaceOnChanges path, a replacement", () => {
+    const before = doc([
+      resource("renamed", { bucket: "a", tags: { a: "1" } }),
+      resource(
+        "vm",
+        { cpu: { cores: 2 }, talos: { version: "1.36" } },
+        {
+          type: "proxmoxve:index/vmLegacy:VmLegacy",
+          replaceOnChanges: ["talos"],
+          deleteBeforeReplace: true,
+        },
+      ),
+    ]);
+    const after = doc([
+      resource("renamed", { bucket: "b", tags: { a: "1" } }),
+      resource(
+        "vm",
+        { cpu: { cores: 2 }, talos: { version: "1.37" } },
+        {
+          type: "proxmoxve:index/vmLegacy:VmLegacy",
+          replaceOnChanges: ["talos"],
+          deleteBeforeReplace: true,
+        },
+      ),
+    ]);
+    expect(diffPlans(before, after)[0].changes).toEqual([
+      {
+        op: "replace",
+        urn: "urn:renamed",
+        type: "aws:s3/bucket:Bucket",
+        paths: ["inputs.bucket"],
+        replaceReasons: ["inputs.bucket"],
+        deleteBeforeReplace: false,
+      },
+      {
+        op: "replace",
+        urn: "urn:vm",
+        type: "proxmoxve:index/vmLegacy:VmLegacy",
+        paths: ["inputs.talos.version"],
+        replaceReasons: ["inputs.talos.version"],
+        deleteBeforeReplace: true,
       },
     ]);
   });

@@ -77,7 +77,14 @@ export async function runProgram(run: ProgramRun): Promise<ProgramResult> {
   });
   const diagnostics: string[] = [];
   const rejections: unknown[] = [];
-  const collect = (reason: unknown) => rejections.push(reason);
+  // The first failure ends the wait for outstanding registrations: a registration whose inputs failed (a renderer
+  // that throws inside `apply`) never settles, so waiting for every registration first would wait forever.
+  let failed: (reason: unknown) => void = () => undefined;
+  const firstFailure = new Promise<void>((resolve) => (failed = () => resolve()));
+  const collect = (reason: unknown) => {
+    rejections.push(reason);
+    failed(reason);
+  };
   installRejectionHandler();
   collectors.add(collect);
   try {
@@ -115,7 +122,7 @@ export async function runProgram(run: ProgramRun): Promise<ProgramResult> {
           return {};
         }
       });
-      await runtimeSettings.waitForRPCs();
+      if (!thrown) await Promise.race([runtimeSettings.waitForRPCs(), firstFailure, monitor.failed]);
       if (thrown) throw thrown.error;
       if (monitor.failures.length > 0) throw monitor.failures[0];
       // Let rejections of the last registrations reach the handler before it is removed.

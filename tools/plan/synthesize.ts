@@ -128,6 +128,11 @@ const RESOURCES: Record<string, Synthesizer> = {
     const providerArn = arn(ctx, "iam", `oidc-provider/${host}`, { global: true });
     return { id: providerArn, arn: providerArn };
   },
+  // The fleet's groups launch the template's latest version (components/aws/runner-fleet.ts).
+  "aws:ec2/launchTemplate:LaunchTemplate": (ctx) => {
+    const id = `lt-${digest(ctx.urn, 17)}`;
+    return { id, arn: arn(ctx, "ec2", `launch-template/${id}`), latestVersion: 1, defaultVersion: 1 };
+  },
   "aws:organizations/organization:Organization": (ctx) => {
     const id = `o-${digest(ctx.urn, 10)}`;
     const rootId = `r-${digest(`${ctx.urn}/root`, 4)}`;
@@ -198,6 +203,13 @@ const RESOURCES: Record<string, Synthesizer> = {
     const vmId = typeof ctx.inputs.vmId === "number" ? ctx.inputs.vmId : 100 + (parseInt(digest(ctx.urn, 4), 16) % 900);
     return { id: String(vmId), vmId, ipv4Addresses: [], macAddresses: [] };
   },
+  // A Proxmox API token's value is `user@realm!token=<uuid>`, and the API returns it once.
+  "proxmoxve:user/tokenLegacy:TokenLegacy": (ctx) => ({
+    id: `${str(reveal(ctx.inputs.userId), "user@pve")}!${str(ctx.inputs.tokenName, "token")}`,
+    value: new Secret(
+      `${str(reveal(ctx.inputs.userId), "user@pve")}!${str(ctx.inputs.tokenName, "token")}=${fakeUuid(ctx.urn)}`,
+    ),
+  }),
   // The lab renders these ARNs into the runner VM's AWS profile, whose renderer checks their shape.
   "aws:rolesanywhere/trustAnchor:TrustAnchor": (ctx) => {
     const id = fakeUuid(ctx.urn);

@@ -24,10 +24,11 @@ new PolicyPack("plan-fixture", {
       },
     },
     {
-      name: "stack-protects-something",
-      description: "A stack protects at least one resource.",
+      name: "stack-protects-a-custom-resource",
+      description: "A stack protects at least one custom resource.",
       validateStack: (args, reportViolation) => {
-        if (!args.resources.some((r) => r.opts.protect)) reportViolation("nothing is protected");
+        const custom = args.resources.filter((r) => !r.type.startsWith("foundation:"));
+        if (!custom.some((r) => r.opts.protect)) reportViolation("no custom resource is protected");
       },
     },
   ],
