@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiDeployKey, connectionFromEnv, gitlabApi, GitlabApi, isHttpError } from "./api";
 import { CheckFailure, diffFields, goneError, isText, isUnknown, withAccess } from "./provider-support";
+import { moduleProvider } from "../common/module-provider";
 
 /** The inputs of a {@link DeployKey} as its provider sees them. */
 export interface DeployKeyInputs {
@@ -174,7 +175,7 @@ export class DeployKey extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: DeployKeyArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      deployKeyProvider,
+      moduleProvider(deployKeyProvider, __filename, "deployKeyProvider"),
       name,
       {
         projectPath: args.projectPath,

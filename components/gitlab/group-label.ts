@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiLabel, connectionFromEnv, gitlabApi, GitlabApi, isHttpError } from "./api";
 import { CheckFailure, diffFields, goneError, isText, isUnknown, withAccess } from "./provider-support";
+import { moduleProvider } from "../common/module-provider";
 
 /** The inputs of a {@link GroupLabel} as its provider sees them. */
 export interface GroupLabelInputs {
@@ -236,7 +237,7 @@ export class GroupLabel extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: GroupLabelArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      groupLabelProvider,
+      moduleProvider(groupLabelProvider, __filename, "groupLabelProvider"),
       name,
       {
         groupPath: args.groupPath,

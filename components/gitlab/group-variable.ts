@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiVariable, connectionFromEnv, gitlabApi, GitlabApi, isHttpError, VariableAttributes } from "./api";
 import { CheckFailure, diffFields, goneError, isText, isUnknown, withAccess } from "./provider-support";
+import { moduleProvider } from "../common/module-provider";
 
 /** `env_var` (the value in an environment variable) or `file` (the value in a file whose path is the variable). */
 export type VariableType = "env_var" | "file";
@@ -21,7 +22,7 @@ export interface GroupVariableInputs {
 /** GitLab's key rule (group_level_variables.md): letters, digits and `_`, at most 255. */
 const KEY = /^[A-Za-z0-9_]{1,255}$/;
 /**
- * What a masked value may contain (reference §2.5): at least 8 characters from the Base64 alphabets of RFC 4648
+ * What a masked value may contain (https://docs.gitlab.com/ci/variables/#mask-a-cicd-variable): at least 8 characters from the Base64 alphabets of RFC 4648
  * plus `@ : . ~`, no whitespace. GitLab checks again on create.
  */
 const MASKABLE = /^[A-Za-z0-9+/=_\-@:.~]{8,}$/;
@@ -146,7 +147,7 @@ export async function readGroupVariable(
 
 /**
  * Updates value and flags in place. The variable is looked up in its scope first: a PUT whose
- * `filter[environment_scope]` matches nothing falls back to a same-named variable in another scope (reference §2.5).
+ * `filter[environment_scope]` matches nothing falls back to a same-named variable in another scope (https://docs.gitlab.com/api/group_level_variables/).
  */
 export async function updateGroupVariable(
   api: GitlabApi,
@@ -257,7 +258,7 @@ export class GroupVariable extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: GroupVariableArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      groupVariableProvider,
+      moduleProvider(groupVariableProvider, __filename, "groupVariableProvider"),
       name,
       {
         groupPath: args.groupPath,

@@ -75,6 +75,8 @@ describe("GitlabGroup", () => {
       [
         "pulumi:pulumi:Stack::foundation-test",
         "pulumi:providers:tls::tls",
+        // Dynamic resources use the engine's default provider of their package.
+        "pulumi:providers:pulumi-nodejs::default",
         `${T.group}::group`,
         `${T.label}::group-label-type-bug`,
         `${T.label}::group-label-area-aws`,

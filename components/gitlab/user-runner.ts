@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiRunner, connectionFromEnv, gitlabApi, GitlabApi, isHttpError, RunnerAttributes } from "./api";
 import { CheckFailure, diffFields, goneError, isText, isUnknown, withAccess } from "./provider-support";
+import { moduleProvider } from "../common/module-provider";
 
 /** Who may use the runner: any pipeline, or only pipelines on protected branches and tags. */
 export type RunnerAccessLevel = "not_protected" | "ref_protected";
@@ -32,11 +33,11 @@ export interface UserRunnerOutputs extends UserRunnerInputs {
   readonly tokenExpiresAt: string | null;
 }
 
-/** The Terraform provider's floor for `maximum_timeout` (reference §2.2), which GitLab enforces too. */
+/** The Terraform provider's floor for `maximum_timeout` (https://github.com/gitlabhq/terraform-provider-gitlab/blob/main/docs/resources/user_runner.md), which GitLab enforces too. */
 const MIN_TIMEOUT_SECONDS = 600;
 
 function needs(groupPath: string): string {
-  // POST /user/runners needs Owner of the target group (reference §2.2).
+  // POST /user/runners needs Owner of the target group (https://docs.gitlab.com/api/users/#create-a-runner-linked-to-a-user).
   return `the Owner role in group '${groupPath}'`;
 }
 
@@ -252,7 +253,7 @@ export class UserRunner extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: UserRunnerArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      userRunnerProvider,
+      moduleProvider(userRunnerProvider, __filename, "userRunnerProvider"),
       name,
       {
         groupPath: args.groupPath,

@@ -2,6 +2,7 @@ import { Client, credentials, Metadata, ServiceError, status } from "@grpc/grpc-
 import { isIPv6 } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { AttemptResult, retryUntil, RetryClock, systemClock } from "./retry";
+import { moduleProvider } from "../common/module-provider";
 
 /** The Talos API (apid) port on every node. */
 const APID_PORT = 50000;
@@ -45,7 +46,7 @@ export type BootstrapOutcome = "bootstrapped" | "already-bootstrapped";
 export type BootstrapErrorKind = "already-bootstrapped" | "transient" | "permanent";
 
 /**
- * Sorts a Bootstrap error (shared/reference/talos-proxmox-kubernetes.md §5.1). AlreadyExists ("etcd data directory
+ * Sorts a Bootstrap error (the codes `Bootstrap` returns in https://github.com/siderolabs/talos/blob/v1.11.6/internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go). AlreadyExists ("etcd data directory
  * is not empty") means an earlier call succeeded. Unavailable (apid not up yet, or still in maintenance mode with
  * its own certificate), DeadlineExceeded, and FailedPrecondition ("bootstrap is not available yet", "time is not in
  * sync yet") pass with time. Everything else, including FailedPrecondition on a worker, will not.
@@ -145,7 +146,7 @@ const REPLACE_ON = ["node", "port", "triggers"] as const;
  * credentials (node, port, triggers, outcome); the inputs, client key included, are in state as Pulumi secrets,
  * like the tls resources they come from (docs/lab.md).
  */
-const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
+export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: BootstrapInputs) {
     const outcome = await bootstrapEtcd(inputs, {
       timeoutMs: inputs.timeoutSeconds * 1000,
@@ -215,7 +216,7 @@ export class Bootstrap extends pulumi.dynamic.Resource {
       );
     }
     super(
-      bootstrapProvider,
+      moduleProvider(bootstrapProvider, __filename, "bootstrapProvider"),
       name,
       {
         node: args.node,

@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { KUBERNETES_API_PORT } from "./machine-config";
 import { AttemptResult, retryUntil, RetryClock, systemClock } from "./retry";
+import { moduleProvider } from "../common/module-provider";
 
 /** Where and as whom to ask the Kubernetes API whether it is ready, as plain values. */
 export interface KubernetesApiTarget {
@@ -84,7 +85,7 @@ function probe(target: KubernetesApiTarget, timeoutMs: number): Promise<ProbeRes
  * Polls `GET https://<host>:<port>/readyz` with the admin certificate until the API server answers 200, and fails
  * at once when the server's certificate is not from the Kubernetes CA or the admin certificate is refused (401/403),
  * or after `timeoutMs` otherwise. The VIP and the API server only come up minutes after bootstrap
- * (shared/reference/talos-proxmox-kubernetes.md §3.5, §5.2).
+ * (the VIP is elected through etcd: https://docs.siderolabs.com/talos/v1.11/networking/vip).
  */
 export async function waitForKubernetesApi(target: KubernetesApiTarget, timing: ReadinessTiming): Promise<void> {
   const url = `https://${target.host}:${target.port}/readyz`;
@@ -132,7 +133,7 @@ const RECHECK_ON = ["host", "port", "triggers"] as const;
  * The dynamic provider: create waits for readiness; a new host, port or trigger replaces the resource, which waits
  * again. Outputs hold no credentials (host, port, triggers); the inputs are in state as Pulumi secrets.
  */
-const readinessProvider: pulumi.dynamic.ResourceProvider = {
+export const readinessProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: ReadinessInputs) {
     await waitForKubernetesApi(inputs, {
       timeoutMs: inputs.timeoutSeconds * 1000,
@@ -198,7 +199,7 @@ export class KubernetesApiReady extends pulumi.dynamic.Resource {
       );
     }
     super(
-      readinessProvider,
+      moduleProvider(readinessProvider, __filename, "readinessProvider"),
       name,
       {
         host: args.host,
