@@ -5,6 +5,7 @@ import { awsConfigSchema } from "./aws/config";
 import { awsProgram } from "./aws/index";
 import { awsOutputs } from "./aws/outputs";
 import { Contract, ContractExports, exportContract } from "./contract";
+import { collectResources, DestroyGuard } from "./destroy-guard";
 import { eveSkillFarmConfigSchema } from "./eve-skill-farm/config";
 import { eveSkillFarmProgram } from "./eve-skill-farm/index";
 import { eveSkillFarmOutputs } from "./eve-skill-farm/outputs";
@@ -42,7 +43,10 @@ export async function runStack(stack: string): Promise<Record<string, unknown>> 
     throw new UnknownStackError(stack);
   }
   const definition = STACKS[stack];
-  return exportContract(definition.contract, await definition.program());
+  const resources = collectResources();
+  const outputs = exportContract(definition.contract, await definition.program());
+  new DestroyGuard(`${stack}-destroy-guard`, { resources });
+  return outputs;
 }
 
 /** The selected stack is not one of Foundation's. */

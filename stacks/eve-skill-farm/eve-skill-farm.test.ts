@@ -71,6 +71,8 @@ describe("the eve-skill-farm stack", () => {
       "kubernetes:networking.k8s.io/v1:Ingress::eve-skill-farm-ingress",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy::eve-skill-farm-network-policy",
       "pulumi:providers:kubernetes::lab-cluster",
+      // The engine's default provider of the stack reference.
+      "pulumi:providers:pulumi::default",
       "pulumi:pulumi:Stack::foundation-eve-skill-farm",
       "pulumi:pulumi:StackReference::lab-outputs",
     ]);

@@ -17,21 +17,38 @@ beforeAll(async () => {
   awsExports = aws.outputs;
 });
 
-/** The sample config with one key's JSON value edited. */
-const edited = configEditor(sample.config);
+/**
+ * The sample config with the read token its comment tells an operator to add after `pulumi stack init` (a secret
+ * cannot be in the committed example before the stack's key exists).
+ */
+const withToken: Record<string, string> = {
+  ...sample.config,
+  "foundation:variables": JSON.stringify([
+    {
+      key: "FOUNDATION_GITLAB_READ_TOKEN",
+      value: "glpat-test-read-token-0123456789",
+      protected: false,
+      description: "read_api token of the group stack's previews",
+    },
+  ]),
+};
+const secretKeys = [...sample.secretKeys, "foundation:variables"];
 
-function run(config: Record<string, string> = sample.config, aws: Record<string, unknown> = awsExports) {
+/** The config above with one key's JSON value edited. */
+const edited = configEditor(withToken);
+
+function run(config: Record<string, string> = withToken, aws: Record<string, unknown> = awsExports) {
   return record(() => groupProgram(), {
     stack: "group",
     config,
-    secretKeys: sample.secretKeys,
+    secretKeys,
     stackReferences: { [AWS_REF]: aws },
   });
 }
 
 const pools = () => reveal(awsExports.runnerPools) as { name: string; tags: string[] }[];
 
-describe("the group stack with the sample config", () => {
+describe("the group stack with the sample config and the read token", () => {
   let rec: Recording;
   beforeAll(async () => {
     rec = await run();
@@ -48,8 +65,11 @@ describe("the group stack with the sample config", () => {
     expect(count("pulumi-nodejs:dynamic/gitlab:GroupVariable")).toBe(6);
     // The standard set, one added label (area::eve-skill-farm), none dropped.
     expect(count("pulumi-nodejs:dynamic/gitlab:GroupLabel")).toBe(STANDARD_LABELS.length + 1);
-    // The stack, then the five singletons above, then the per-runner, per-variable and per-label resources.
-    expect(rec.resources).toHaveLength(1 + 5 + 2 + pools().length + 6 + STANDARD_LABELS.length + 1);
+    // The engine's default providers of the stack reference and of the dynamic resources.
+    expect(count("pulumi:providers:pulumi")).toBe(1);
+    expect(count("pulumi:providers:pulumi-nodejs")).toBe(1);
+    // The stack, the five singletons and two above, then the per-runner, per-variable and per-label resources.
+    expect(rec.resources).toHaveLength(1 + 5 + 2 + 2 + pools().length + 6 + STANDARD_LABELS.length + 1);
   });
 
   it("makes one runner record per docker runner and per aws pool, with their server-side attributes", () => {
@@ -95,7 +115,7 @@ describe("the group stack with the sample config", () => {
     });
     expect(byKey.PULUMI_BACKEND_URL).toMatchObject({ value: reveal(awsExports.stateBackendUrl) });
     expect(byKey.FOUNDATION_GITLAB_READ_TOKEN).toMatchObject({
-      value: "offline-plan-placeholder-for-foundation-variables-value",
+      value: "glpat-test-read-token-0123456789",
       masked: true,
       protected: false,
       environmentScope: "*",
@@ -116,7 +136,7 @@ describe("the group stack with the sample config", () => {
     const shown = JSON.stringify(present({ outputs: rec.outputs, inputs: rec.resources.map((r) => r.inputs) }, false));
     expect(shown).not.toContain("glrt-");
     expect(shown).not.toContain("PRIVATE KEY");
-    expect(shown).not.toContain("offline-plan-placeholder-for-foundation-variables");
+    expect(shown).not.toContain("glpat-test-read-token");
     expect(reveal(rec.outputs.gitopsRepositoryUrl)).toBe("ssh://git@gitlab.example.com/mson/gitops.git");
   });
 });

@@ -1,7 +1,7 @@
 /** Configuration of the `lab` stack: the whole `foundation:` namespace, validated at once. */
 import { z } from "zod";
 import { PLACEMENTS } from "../../components/runner/placement";
-import { cidr, commonShape, email, hostname, httpsUrl, ipv4, loadConfig, text, version } from "../configuration";
+import { cidr, commonShape, email, hostname, httpsUrl, ipv4, loadConfig, version } from "../configuration";
 import { GRAPH } from "../graph";
 
 const dnsLabel = () =>
@@ -112,11 +112,17 @@ const runnerClusterSchema = z
 
 const proxmoxCsiSchema = z
   .object({
-    tokenId: z.string().regex(/^[^@!\s]+@[^@!\s]+![^@!\s]+$/, {
-      error: "must be user@realm!token, e.g. kubernetes-csi@pve!csi",
-    }),
-    /** The token's secret (`secure:` in the stack file); read as a Pulumi secret. */
-    tokenSecret: text(),
+    /** The plugin's Proxmox user; the stack makes it, its role and its API token (components/proxmox/csi-identity.ts). */
+    userId: z
+      .string()
+      .regex(/^[^@!\s]+@pve$/, { error: "must be a user of the pve realm, e.g. kubernetes-csi@pve" })
+      .default("kubernetes-csi@pve"),
+    tokenName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9._-]*$/, {
+        error: "must start with a letter and hold letters, digits, . _ -, e.g. csi",
+      })
+      .default("csi"),
     region: dnsLabel(),
     storage: datastore(),
     fsType: z.enum(["ext4", "xfs"]),

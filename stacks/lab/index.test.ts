@@ -31,7 +31,11 @@ function countsByType(rec: Recording): Record<string, number> {
 /** What both placements share: the cluster, Flux and the platform services. */
 const COMMON: Record<string, number> = {
   "pulumi:pulumi:Stack": 1,
+  "foundation:stack:DestroyGuard": 1,
   "pulumi:pulumi:StackReference": 2,
+  // The engine's default providers of the stack references and the Talos gates (dynamic resources).
+  "pulumi:providers:pulumi": 1,
+  "pulumi:providers:pulumi-nodejs": 1,
   "pulumi:providers:proxmoxve": 1,
   "pulumi:providers:random": 1,
   "pulumi:providers:tls": 1,
@@ -56,6 +60,11 @@ const COMMON: Record<string, number> = {
   "kubernetes:metallb.io/v1beta1:L2Advertisement": 1,
   "foundation:kubernetes:Traefik": 1,
   "foundation:kubernetes:Storage": 1,
+  "foundation:proxmox:CsiIdentity": 1,
+  "proxmoxve:index/roleLegacy:RoleLegacy": 1,
+  "proxmoxve:index/userLegacy:UserLegacy": 1,
+  "proxmoxve:user/tokenLegacy:TokenLegacy": 1,
+  "proxmoxve:index/aclLegacy:AclLegacy": 1,
   "foundation:kubernetes:ExternalSecrets": 1,
   "kubernetes:external-secrets.io/v1:ClusterSecretStore": 1,
   "foundation:kubernetes:ExternalDns": 1,
@@ -73,7 +82,7 @@ describe("lab program", () => {
   });
 
   describe("placement", () => {
-    it("vm: the runner VM with its host firewall and the five Talos VMs, no in-cluster manager (82 resources)", () => {
+    it("vm: the runner VM with its host firewall and the five Talos VMs, no in-cluster manager (90 resources)", () => {
       expect(countsByType(vm)).toEqual({
         ...COMMON,
         "foundation:proxmox:RunnerVm": 1,
@@ -86,11 +95,11 @@ describe("lab program", () => {
         "kubernetes:core/v1:Secret": 4,
         "kubernetes:core/v1:Namespace": 6,
       });
-      expect(vm.resources).toHaveLength(82);
+      expect(vm.resources).toHaveLength(90);
       expect(vm.named("runner-vm", VM).parent).toBe(vm.named("runner", "foundation:proxmox:RunnerVm").urn);
     });
 
-    it("cluster: the manager Deployment in its own namespace, no runner VM (83 resources)", () => {
+    it("cluster: the manager Deployment in its own namespace, no runner VM (91 resources)", () => {
       expect(countsByType(cluster)).toEqual({
         ...COMMON,
         "foundation:runner:ManagerDeployment": 1,
@@ -103,7 +112,7 @@ describe("lab program", () => {
         "kubernetes:apps/v1:Deployment": 1,
         "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
       });
-      expect(cluster.resources).toHaveLength(83);
+      expect(cluster.resources).toHaveLength(91);
       expect(cluster.ofType(VM).map((r) => r.name)).not.toContain("runner-vm");
       expect(cluster.inputsOf("gitlab-runner-namespace").metadata).toMatchObject({ name: "gitlab-runner" });
     });
@@ -169,7 +178,7 @@ describe("lab program", () => {
       expect(cluster.isSecretInput("gitlab-runner-config", "stringData")).toBe(true);
       expect(cluster.isSecretInput("gitlab-runner-roles-anywhere", "stringData")).toBe(true);
       for (const rec of [vm, cluster]) {
-        // What the plan's JSON prints (DESIGN.md §5): secrets redacted.
+        // What the plan's JSON prints (docs/architecture.md, "The offline plan contract"): secrets redacted.
         const printed = JSON.stringify(rec.resources.map((r) => present(r.inputs, false)));
         expect(printed).not.toContain("glrt-");
         expect(printed).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
@@ -287,18 +296,36 @@ describe("lab program", () => {
       });
     });
 
-    it("points Proxmox CSI at the stack's Proxmox API, its token a secret", () => {
+    it("points Proxmox CSI at the stack's Proxmox API with a token the stack makes, its secret a secret", () => {
       expect(vm.isSecretInput("storage-chart", "values")).toBe(true);
+      const identity = vm.named("proxmox-csi", "foundation:proxmox:CsiIdentity").urn;
+      const child = (type: string) => vm.ofType(type).filter((r) => r.parent === identity);
+      expect(vm.inputsOf("proxmox-csi-role")).toEqual({
+        roleId: "KubernetesCSI",
+        privileges: ["Datastore.Allocate", "Datastore.AllocateSpace", "Datastore.Audit", "VM.Audit", "VM.Config.Disk"],
+      });
+      expect(vm.inputsOf("proxmox-csi-token")).toMatchObject({ userId: "kubernetes-csi@pve", tokenName: "csi" });
+      expect(vm.inputsOf("proxmox-csi-token").privilegesSeparation).toBe(true);
+      expect(vm.inputsOf("proxmox-csi-acl")).toMatchObject({
+        path: "/",
+        roleId: "KubernetesCSI",
+        tokenId: "kubernetes-csi@pve!csi",
+        propagate: true,
+      });
+      // The SDK marks the token's value a secret output itself.
+      expect(child("proxmoxve:user/tokenLegacy:TokenLegacy")[0].additionalSecretOutputs).toEqual(["value"]);
+      const token = reveal(vm.named("proxmox-csi-token").outputs.value) as string;
       const values = vm.inputsOf("storage-chart").values as { config: { clusters: object[] } };
       expect(values.config.clusters).toEqual([
         {
           url: "https://pve.example.com:8006/api2/json",
           insecure: false,
           token_id: "kubernetes-csi@pve!csi",
-          token_secret: "offline-plan-placeholder-for-foundation-platform-tokenSecret",
+          token_secret: token.slice(token.indexOf("=") + 1),
           region: "lab",
         },
       ]);
+      expect(token.startsWith("kubernetes-csi@pve!csi=")).toBe(true);
     });
 
     it("installs local-path instead when config says so", async () => {

@@ -61,6 +61,7 @@ export async function labProgram(): Promise<ContractExports<typeof labOutputs>> 
       secretsCredentials: aws.labSecretsCredentials,
     },
     kubernetes,
+    providers,
   );
 
   return {

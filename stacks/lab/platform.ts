@@ -11,6 +11,7 @@ import { MetalLb } from "../../components/kubernetes/platform/metallb";
 import { Storage, StorageBackend } from "../../components/kubernetes/platform/storage";
 import { Traefik } from "../../components/kubernetes/platform/traefik";
 import { LabConfig } from "./config";
+import { ProxmoxCsiIdentity } from "../../components/proxmox/csi-identity";
 
 /**
  * The Talos user volume local-path-provisioner keeps its volumes in (docs/platform.md, "local-path needs a user
@@ -35,18 +36,21 @@ export interface LabPlatform {
   readonly certManager: CertManager;
 }
 
-/** The storage backend config names, with the Proxmox CSI plugin on the stack's own Proxmox API. */
-function storageBackend(config: LabConfig): StorageBackend {
+/**
+ * The storage backend config names. The Proxmox CSI plugin gets its own user and API token on the stack's Proxmox
+ * API, made here with the stack's Proxmox provider; the token's secret stays a Pulumi secret into the chart values.
+ */
+function storageBackend(config: LabConfig, proxmox: pulumi.ComponentResourceOptions): StorageBackend {
   const storage = config.platform.storage;
   if (storage.backend === "proxmox-csi" && storage.proxmoxCsi !== undefined) {
     const csi = storage.proxmoxCsi;
+    const identity = new ProxmoxCsiIdentity("proxmox-csi", { userId: csi.userId, tokenName: csi.tokenName }, proxmox);
     return {
       kind: "proxmox-csi",
       url: `${config.proxmox.endpoint}/api2/json`,
       insecure: config.proxmox.insecure,
-      tokenId: csi.tokenId,
-      // A `secure:` value in the stack file: secret from config to the chart values.
-      tokenSecret: pulumi.secret(csi.tokenSecret),
+      tokenId: identity.tokenId,
+      tokenSecret: identity.tokenSecret,
       region: csi.region,
       storage: csi.storage,
       fsType: csi.fsType,
@@ -55,11 +59,15 @@ function storageBackend(config: LabConfig): StorageBackend {
   return { kind: "local-path", path: `/var/mnt/${LOCAL_PATH_VOLUME}` };
 }
 
-/** Creates the platform services with `opts` (the cluster's provider and health gate). */
+/**
+ * Creates the platform services with `opts` (the cluster's provider and health gate), and what they need of the
+ * Proxmox cluster with `proxmox` (its provider).
+ */
 export function labPlatform(
   config: LabConfig,
   upstream: PlatformUpstream,
   opts: pulumi.ComponentResourceOptions,
+  proxmox: pulumi.ComponentResourceOptions,
 ): LabPlatform {
   const { platform } = config;
   const metallb = new MetalLb(
@@ -79,7 +87,7 @@ export function labPlatform(
   );
   const storage = new Storage(
     "storage",
-    { backend: storageBackend(config), reclaimPolicy: platform.storage.reclaimPolicy },
+    { backend: storageBackend(config, proxmox), reclaimPolicy: platform.storage.reclaimPolicy },
     opts,
   );
   const externalSecrets = new ExternalSecrets(

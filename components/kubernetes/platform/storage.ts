@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS, createNamespace, createRelease, requireDnsLabel, resources } from "./common";
 
-/** Dynamic volumes on a Proxmox VE storage, attached to the node's VM as disks (reference §7.5). */
+/**
+ * Dynamic volumes on a Proxmox VE storage, attached to the node's VM as disks
+ * (https://github.com/sergelogvinov/proxmox-csi-plugin/blob/main/docs/install.md).
+ */
 export interface ProxmoxCsiBackend {
   readonly kind: "proxmox-csi";
   /** Proxmox VE API URL, e.g. `https://pve.example.com:8006/api2/json`. */
@@ -20,7 +23,10 @@ export interface ProxmoxCsiBackend {
   readonly fsType?: "ext4" | "xfs";
 }
 
-/** Node-local directories on a Talos user volume (reference §7.5); volumes live and die with their node. */
+/**
+ * Node-local directories on a Talos user volume (https://docs.siderolabs.com/kubernetes-guides/csi/local-storage);
+ * volumes live and die with their node.
+ */
 export interface LocalPathBackend {
   readonly kind: "local-path";
   /**
@@ -52,9 +58,10 @@ export interface StorageArgs {
 export const DEFAULT_CLASS_ANNOTATION = { "storageclass.kubernetes.io/is-default-class": "true" } as const;
 
 /**
- * The labels the Proxmox CSI plugin needs on every node (reference §7.5): the region of the Proxmox cluster and, as
- * the zone, the name of the Proxmox node the VM runs on. Without them the plugin cannot place or attach a volume.
- * The lab puts them in each node's Talos `machine.nodeLabels`.
+ * The labels the Proxmox CSI plugin needs on every node
+ * (https://github.com/sergelogvinov/proxmox-csi-plugin/blob/main/docs/install.md): the region of the Proxmox cluster
+ * and, as the zone, the name of the Proxmox node the VM runs on. Without them the plugin cannot place or attach a
+ * volume. The lab puts them in each node's Talos `machine.nodeLabels`.
  */
 export function proxmoxTopologyLabels(region: string, proxmoxNode: string): Record<string, string> {
   return { "topology.kubernetes.io/region": region, "topology.kubernetes.io/zone": proxmoxNode };
@@ -141,7 +148,8 @@ export function localPathValues(input: LocalPathValuesInput): Record<string, unk
 
 /**
  * The cluster's default StorageClass, from the Proxmox CSI plugin or local-path-provisioner. Both need a privileged
- * namespace: the CSI node plugin and local-path's helper pods mount host paths (reference §7.1).
+ * namespace: the CSI node plugin and local-path's helper pods mount host paths
+ * (https://docs.siderolabs.com/kubernetes-guides/security/pod-security).
  */
 export class Storage extends pulumi.ComponentResource {
   /** Name of the default StorageClass. */
