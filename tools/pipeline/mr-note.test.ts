@@ -1,137 +1,77 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import * as http from "node:http";
-import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MergeRequestNotes } from "@gitbeaker/rest";
+import { GitlabDouble, startGitlabDouble } from "../../components/gitlab/testing/gitlab-double";
 import { hostOf, main, MAX_NOTE_LENGTH, NOTE_MARKER, noteBody, targetFromEnv, upsertPlanNote } from "./mr-note";
 
-const TOKEN = "glpat-test-token";
-const PROJECT = "42";
+const PROJECT = "mson/gitops";
 const IID = 7;
+/** The notes endpoint's route as the double logs it (`LoggedRequest.route`), with or without a note ID. */
+const NOTES = new RegExp(`^projects/\\d+/merge_requests/${IID}/notes(/\\d+)?$`);
 
-interface Note {
-  id: number;
-  body: string;
-  system: boolean;
-}
-
-/**
- * The merge request notes endpoints as GitLab documents them (list with offset pagination and Link headers,
- * create, edit), for one project and merge request, with PRIVATE-TOKEN authentication. Pages hold at most
- * `pageSize` notes whatever per_page asks, so a few notes already span several pages.
- */
-class FakeGitLab {
-  readonly notes: Note[] = [];
-  readonly requests: string[] = [];
-  private server?: http.Server;
-  private nextId = 100;
-  apiUrl = "";
-
-  constructor(private readonly pageSize = 2) {}
-
-  add(body: string, system = false): Note {
-    const note = { id: this.nextId++, body, system };
-    this.notes.push(note);
-    return note;
-  }
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      let raw = "";
-      req.on("data", (chunk) => (raw += chunk));
-      req.on("end", () => this.handle(req, raw, res));
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    this.apiUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/v4`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => (this.server?.closeAllConnections(), this.server?.close(() => resolve())));
-  }
-
-  private handle(req: http.IncomingMessage, raw: string, res: http.ServerResponse): void {
-    const url = new URL(req.url ?? "/", this.apiUrl);
-    this.requests.push(`${req.method} ${url.pathname}${url.search ? "?" : ""}${url.searchParams.get("page") ?? ""}`);
-    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { "content-type": "application/json", ...headers });
-      res.end(JSON.stringify(body));
-    };
-    if (req.headers["private-token"] !== TOKEN) return json(401, { message: "401 Unauthorized" });
-    const base = `/api/v4/projects/${PROJECT}/merge_requests/${IID}/notes`;
-    if (req.method === "GET" && url.pathname === base) {
-      const perPage = Math.min(Number(url.searchParams.get("per_page") ?? 20), this.pageSize);
-      const page = Number(url.searchParams.get("page") ?? 1);
-      const pages = Math.max(1, Math.ceil(this.notes.length / perPage));
-      const headers: Record<string, string> = {
-        "x-page": String(page),
-        "x-per-page": String(perPage),
-        "x-total": String(this.notes.length),
-        "x-total-pages": String(pages),
-        "x-next-page": page < pages ? String(page + 1) : "",
-      };
-      if (page < pages) {
-        const next = new URL(url);
-        next.searchParams.set("page", String(page + 1));
-        next.searchParams.set("per_page", String(perPage));
-        headers.link = `<${next.toString()}>; rel="next"`;
-      }
-      return json(200, this.notes.slice((page - 1) * perPage, page * perPage), headers);
-    }
-    if (req.method === "POST" && url.pathname === base) {
-      const { body } = JSON.parse(raw) as { body: string };
-      return json(201, this.add(body));
-    }
-    const edit = url.pathname.startsWith(`${base}/`) ? Number(url.pathname.slice(base.length + 1)) : NaN;
-    if (req.method === "PUT" && Number.isInteger(edit)) {
-      const note = this.notes.find((n) => n.id === edit);
-      if (!note) return json(404, { message: "404 Not found" });
-      note.body = (JSON.parse(raw) as { body: string }).body;
-      return json(200, note);
-    }
-    return json(404, { message: "404 Not Found" });
-  }
-}
-
-let gitlab: FakeGitLab;
+// The GitLab double serves the notes endpoints as GitLab documents them (https://docs.gitlab.com/api/notes/) and
+// checks every exchange against GitLab's OpenAPI document. Its pages hold at most 2 notes whatever `per_page` asks,
+// so a few notes already span several pages.
+let gitlab: GitlabDouble;
+let projectId: number;
 let scratch: string;
 
 beforeEach(async () => {
-  gitlab = new FakeGitLab();
-  await gitlab.start();
+  gitlab = await startGitlabDouble({ maxPerPage: 2 });
+  gitlab.addGroup("mson");
+  projectId = gitlab.addProject("mson", "gitops");
+  gitlab.addMergeRequest(PROJECT, IID);
 });
-afterEach(() => gitlab.stop());
+// Rejects, failing the test, when an exchange departed from GitLab's OpenAPI document.
+afterEach(() => gitlab.close());
 beforeAll(() => (scratch = mkdtempSync(join(tmpdir(), "foundation-mr-note-"))));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const target = () => ({ apiUrl: gitlab.apiUrl, projectId: PROJECT, mergeRequestIid: IID, token: TOKEN });
+const apiUrl = () => `${gitlab.url}/api/v4`;
+const target = () => ({ apiUrl: apiUrl(), projectId: String(projectId), mergeRequestIid: IID, token: gitlab.token });
+/** The merge request's notes as the double holds them, in order of creation. */
+const notes = () => gitlab.state.mergeRequests.get(`${PROJECT}!${IID}`)?.notes ?? [];
+const add = (body: string, system = false) => gitlab.addNote(PROJECT, IID, body, { system });
+const calls = (method: string) => gitlab.requestsTo(method, NOTES);
 
 describe("upsertPlanNote", () => {
   it("creates the note when the merge request has none", async () => {
-    gitlab.add("Looks good to me");
+    add("Looks good to me");
     const result = await upsertPlanNote(target(), noteBody("## Foundation plan\n"));
-    expect(result).toEqual({ action: "created", noteId: 101 });
-    expect(gitlab.notes.map((n) => n.body)).toEqual(["Looks good to me", `${NOTE_MARKER}\n## Foundation plan\n`]);
+    expect(result).toEqual({ action: "created", noteId: notes()[1].id });
+    expect(notes().map((n) => n.body)).toEqual(["Looks good to me", `${NOTE_MARKER}\n## Foundation plan\n`]);
+    expect(notes()[1]).toMatchObject({ author: gitlab.user, system: false, internal: false });
   });
 
   it("updates the marked note in place when it is on a later page of the list", async () => {
-    gitlab.add("first");
-    gitlab.add("approved", true);
-    gitlab.add("> quoting <!-- foundation-plan --> is not the note");
-    gitlab.add(`${NOTE_MARKER}\nold plan`, true);
-    const ours = gitlab.add(`${NOTE_MARKER}\nold plan`);
+    add("first");
+    add("approved", true);
+    add("> quoting <!-- foundation-plan --> is not the note");
+    add(`${NOTE_MARKER}\nold plan`, true);
+    const ours = add(`${NOTE_MARKER}\nold plan`);
     const result = await upsertPlanNote(target(), noteBody("new plan"));
     expect(result).toEqual({ action: "updated", noteId: ours.id });
-    expect(gitlab.notes).toHaveLength(5);
+    expect(notes()).toHaveLength(5);
     expect(ours.body).toBe(`${NOTE_MARKER}\nnew plan`);
-    expect(gitlab.requests.filter((r) => r.startsWith("GET"))).toHaveLength(3);
-    expect(gitlab.requests.filter((r) => r.startsWith("POST"))).toEqual([]);
+    expect(calls("GET")).toHaveLength(3);
+    expect(calls("POST")).toEqual([]);
+    // Oldest first: GitLab lists newest first unless asked otherwise.
+    expect(calls("GET")[0].query).toEqual({ sort: "asc", order_by: "created_at", per_page: "100" });
+  });
+
+  it("takes the oldest marked note when a merge request has two", async () => {
+    const oldest = add(`${NOTE_MARKER}\nfirst plan`);
+    const newer = add(`${NOTE_MARKER}\nduplicate`);
+    expect(await upsertPlanNote(target(), noteBody("new plan"))).toEqual({ action: "updated", noteId: oldest.id });
+    expect([oldest.body, newer.body]).toEqual([`${NOTE_MARKER}\nnew plan`, `${NOTE_MARKER}\nduplicate`]);
   });
 
   it("never duplicates the note over repeated pipelines", async () => {
     for (const plan of ["one", "two", "three"]) await upsertPlanNote(target(), noteBody(plan));
-    expect(gitlab.notes.map((n) => n.body)).toEqual([`${NOTE_MARKER}\nthree`]);
-    expect(gitlab.requests.filter((r) => r.startsWith("POST"))).toHaveLength(1);
-    expect(gitlab.requests.filter((r) => r.startsWith("PUT"))).toHaveLength(2);
+    expect(notes().map((n) => n.body)).toEqual([`${NOTE_MARKER}\nthree`]);
+    expect(calls("POST")).toHaveLength(1);
+    expect(calls("PUT")).toHaveLength(2);
   });
 
   it("refuses a body without the marker, which could never be found again", async () => {
@@ -139,6 +79,54 @@ describe("upsertPlanNote", () => {
       "the note body must start with <!-- foundation-plan -->",
     );
     expect(gitlab.requests).toEqual([]);
+  });
+
+  it("passes on GitLab's 404 for an unknown merge request or project", async () => {
+    await expect(upsertPlanNote({ ...target(), mergeRequestIid: 8 }, noteBody("plan"))).rejects.toThrow(
+      /^404 Not found$/,
+    );
+    await expect(upsertPlanNote({ ...target(), projectId: "404" }, noteBody("plan"))).rejects.toThrow(
+      /^404 Project Not Found$/,
+    );
+    expect(notes()).toEqual([]);
+  });
+});
+
+describe("the GitLab double's merge request notes", () => {
+  const client = () => new MergeRequestNotes({ host: gitlab.url, token: gitlab.token });
+
+  it("lists newest first by default, and by update time or kind when asked", async () => {
+    const comment = add("comment");
+    const system = add("approved this merge request", true);
+    await client().edit(projectId, IID, comment.id, { body: "edited comment" });
+    // Plain requests: gitbeaker's types leave `activity_filter` out.
+    const ids = async (query: string) => {
+      const url = `${apiUrl()}/projects/${projectId}/merge_requests/${IID}/notes?${query}`;
+      const response = await fetch(url, { headers: { "private-token": gitlab.token } });
+      return ((await response.json()) as { id: number }[]).map((n) => n.id);
+    };
+    expect(await ids("")).toEqual([system.id, comment.id]);
+    expect(await ids("sort=asc")).toEqual([comment.id, system.id]);
+    expect(await ids("sort=asc&order_by=updated_at")).toEqual([system.id, comment.id]);
+    expect(await ids("activity_filter=only_activity")).toEqual([system.id]);
+    expect(await ids("activity_filter=only_comments")).toEqual([comment.id]);
+    expect(comment.updated_at > comment.created_at).toBe(true);
+  });
+
+  it("lets nobody edit a system note, and only the author edit a comment", async () => {
+    const system = add("approved this merge request", true);
+    const theirs = gitlab.addNote(PROJECT, IID, "LGTM", { author: { id: 2, username: "reviewer", name: "Reviewer" } });
+    await expect(client().edit(projectId, IID, system.id, { body: "x" })).rejects.toThrow(/^403 Forbidden$/);
+    await expect(client().edit(projectId, IID, theirs.id, { body: "x" })).rejects.toThrow(/^403 Forbidden$/);
+    await expect(client().edit(projectId, IID, 1, { body: "x" })).rejects.toThrow(/^404 Not found$/);
+    expect([system.body, theirs.body]).toEqual(["approved this merge request", "LGTM"]);
+  });
+
+  it("refuses a note longer than GitLab allows", async () => {
+    await expect(client().create(projectId, IID, "x".repeat(MAX_NOTE_LENGTH + 1))).rejects.toThrow(
+      '400 Bad request - Note {:note=>["is too long (maximum is 1000000 characters)"]}',
+    );
+    expect(notes()).toEqual([]);
   });
 });
 
@@ -182,10 +170,10 @@ describe("hostOf and targetFromEnv", () => {
 
 describe("mr-note CLI", () => {
   const env = () => ({
-    CI_API_V4_URL: gitlab.apiUrl,
-    CI_PROJECT_ID: PROJECT,
+    CI_API_V4_URL: apiUrl(),
+    CI_PROJECT_ID: String(projectId),
     CI_MERGE_REQUEST_IID: String(IID),
-    FOUNDATION_MR_NOTE_TOKEN: TOKEN,
+    FOUNDATION_MR_NOTE_TOKEN: gitlab.token,
   });
   const run = async (argv: string[], vars: NodeJS.ProcessEnv) => {
     let stdout = "";
@@ -197,13 +185,12 @@ describe("mr-note CLI", () => {
   it("posts the file, then updates the same note", async () => {
     const file = join(scratch, "plan-diff.md");
     writeFileSync(file, "## Foundation plan\n");
-    expect(await run(["--file", file], env())).toEqual({
-      code: 0,
-      stdout: "created plan note 100 on merge request !7\n",
-      stderr: "",
-    });
-    expect((await run(["--file", file], env())).stdout).toBe("updated plan note 100 on merge request !7\n");
-    expect(gitlab.notes).toHaveLength(1);
+    const first = await run(["--file", file], env());
+    expect(notes()).toHaveLength(1);
+    const id = notes()[0].id;
+    expect(first).toEqual({ code: 0, stdout: `created plan note ${id} on merge request !7\n`, stderr: "" });
+    expect((await run(["--file", file], env())).stdout).toBe(`updated plan note ${id} on merge request !7\n`);
+    expect(notes()).toHaveLength(1);
   });
 
   it("exits 2 without --file or with a file the plan job did not write", async () => {

@@ -8,7 +8,8 @@
  * `x-total-pages`, `x-next-page`, `x-prev-page`, `link`), labels addressed by ID or title, `filter[environment_scope]`
  * on variables (including the documented fallback of PUT to another scope when the filtered one does not exist),
  * runner tokens shown only in the creation answer, and the older label promotion that refuses when the group
- * already has a label of that name.
+ * already has a label of that name. Merge request notes (https://docs.gitlab.com/api/notes/#merge-requests) are
+ * listed in the order asked for (newest first by default), and only their author may edit them, never a system note.
  *
  * Every exchange is checked against GitLab's published OpenAPI document (see ./openapi.ts): a request the document
  * does not describe (an unknown endpoint, an undocumented parameter or body field, a wrong type) and an answer it
@@ -92,6 +93,52 @@ interface DeployKey {
   can_push: boolean;
 }
 
+/** A user as notes show their author (GitLab's `UserBasic` entity, as far as the double knows users). */
+export interface DoubleUser {
+  readonly id: number;
+  readonly username: string;
+  readonly name: string;
+}
+
+/**
+ * A merge request note as the double stores it; its answers add the fields that follow from the merge request
+ * (`noteable_id`, `noteable_iid`, `project_id`, ...). Edits through the API change `body` and `updated_at` in place.
+ */
+export interface MergeRequestNote {
+  readonly id: number;
+  body: string;
+  readonly author: DoubleUser;
+  /** ISO 8601; strictly increasing across the double's writes, so ordering by it is the order of creation. */
+  readonly created_at: string;
+  updated_at: string;
+  /** A note GitLab writes about an event ("approved this merge request"), not a comment. */
+  readonly system: boolean;
+  /** An internal note, visible to Reporters and up only (`confidential` in older answers). */
+  readonly internal: boolean;
+}
+
+/** A merge request: what addresses it and the notes on it. */
+export interface DoubleMergeRequest {
+  /** Global ID: the notes' `noteable_id`. */
+  readonly id: number;
+  /** The project-scoped ID (`!7`), which the notes endpoints take as `noteable_id`. */
+  readonly iid: number;
+  readonly projectId: number;
+  readonly project: string;
+  /** In order of creation. */
+  readonly notes: MergeRequestNote[];
+}
+
+/** Options of {@link GitlabDouble.addNote}. */
+export interface AddNoteOptions {
+  /** A system note, which nobody can edit. @default false */
+  readonly system?: boolean;
+  /** @default false */
+  readonly internal?: boolean;
+  /** @default the token's user ({@link GitlabDouble.user}), the only author whose notes the token may edit */
+  readonly author?: DoubleUser;
+}
+
 /** The double's in-memory GitLab. */
 export interface DoubleState {
   readonly groups: Map<string, { id: number; path: string }>;
@@ -102,6 +149,8 @@ export interface DoubleState {
   /** Runner authentication tokens by runner ID, as the double issued them. */
   readonly runnerTokens: Map<number, string>;
   readonly deployKeys: Map<string, DeployKey[]>;
+  /** Merge requests by GitLab's reference, `group/project!iid`. */
+  readonly mergeRequests: Map<string, DoubleMergeRequest>;
 }
 
 /** A running double. */
@@ -110,6 +159,8 @@ export interface GitlabDouble {
   readonly url: string;
   /** The only token the double accepts. */
   readonly token: string;
+  /** The user the token belongs to: the author of the notes written through the API. */
+  readonly user: DoubleUser;
   /** Every request, in order. */
   readonly requests: LoggedRequest[];
   /** The objects the double holds. */
@@ -120,6 +171,13 @@ export interface GitlabDouble {
   addProject(groupPath: string, name: string): number;
   /** Adds a label owned by a group or a project path. */
   addLabel(owner: string, name: string, color: string, description?: string): number;
+  /** Adds merge request `!iid` to an existing project (by path); returns its global ID. */
+  addMergeRequest(projectPath: string, iid: number): number;
+  /**
+   * Adds a note to an existing merge request, as if written earlier, and returns the stored note (which API edits
+   * change in place). Note IDs come from the double's one counter, shared with groups, labels and the rest.
+   */
+  addNote(projectPath: string, iid: number, body: string, options?: AddNoteOptions): MergeRequestNote;
   /** Answers matching requests with a failure; see {@link InjectedFailure}. */
   inject(failure: InjectedFailure): void;
   /** Requests matching method and route, e.g. `("POST", "user/runners")`. */
@@ -149,6 +207,15 @@ export interface GitlabDoubleOptions {
   readonly validator?: OpenApiValidator;
 }
 
+/**
+ * The user behind the double's token. Like a project access token's bot user: the merge request note job writes
+ * with one (tools/pipeline/mr-note.ts).
+ */
+const TOKEN_USER: DoubleUser = { id: 1, username: "project_1_bot_double", name: "GitLab double" };
+
+/** GitLab refuses a longer note: `Note is too long (maximum is 1000000 characters)`. */
+const MAX_NOTE_CHARACTERS = 1_000_000;
+
 /** Compiling the subset's schemas takes a while; one validator serves every double of a test file. */
 let sharedValidator: OpenApiValidator | undefined;
 
@@ -162,6 +229,10 @@ class HttpAnswer {
 
 const notFound = (what: string) => new HttpAnswer(404, { message: `404 ${what} Not Found` });
 const bad = (message: unknown) => new HttpAnswer(400, { message });
+/** How Grape answers a parameter that fails its declaration (`requires`, `values`, `allow_blank`, a type). */
+const invalid = (error: string) => new HttpAnswer(400, { error });
+/** How GitLab's API answers an `ActiveRecord::RecordNotFound` from `find`/`find_by!`: one generic message. */
+const recordNotFound = () => new HttpAnswer(404, { message: "404 Not found" });
 
 function matches(pattern: string | RegExp, route: string): boolean {
   return typeof pattern === "string" ? pattern === route : pattern.test(route);
@@ -185,13 +256,22 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
     runners: new Map(),
     runnerTokens: new Map(),
     deployKeys: new Map(),
+    mergeRequests: new Map(),
   };
+  const user = TOKEN_USER;
   const validator = options.validator ?? (sharedValidator ??= createOpenApiValidator({ closedResponses: true }));
   const requests: LoggedRequest[] = [];
   const problems: string[] = [];
   const failures: { failure: InjectedFailure; left: number }[] = [];
   let nextId = 100;
   let baseUrl = "";
+  let lastStamp = 0;
+
+  /** Now, as ISO 8601, at least a millisecond after the previous stamp: writes in one millisecond stay ordered. */
+  const stamp = () => {
+    lastStamp = Math.max(Date.now(), lastStamp + 1);
+    return new Date(lastStamp).toISOString();
+  };
 
   const group = (ref: string) =>
     [...state.groups.values()].find((g) => g.path === ref || String(g.id) === ref) ?? undefined;
@@ -279,6 +359,9 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
         if (item !== undefined && action === "promote" && method === "PUT") return promote(p, item);
       }
       if (kind === "deploy_keys") return deployKeys(method, p.path, item, body, query, route);
+      if (kind === "merge_requests" && item !== undefined && action === "notes" && segments.length <= 6) {
+        return mergeRequestNotes(method, p.path, item, segments[5], query, body, route);
+      }
     }
     if (root === "user" && ref === "runners" && kind === undefined && method === "POST") return createRunner(body);
     if (root === "runners" && ref !== undefined && kind === undefined) return runner(method, Number(ref), body);
@@ -511,6 +594,137 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
     return notFound("Route");
   }
 
+  const userView = (u: DoubleUser) => ({
+    id: u.id,
+    username: u.username,
+    name: u.name,
+    state: "active",
+    locked: false,
+    avatar_url: null,
+    web_url: `${baseUrl}/${u.username}`,
+  });
+
+  /**
+   * A note as GitLab's `Note` entity presents a plain (not diff, not discussion) merge request note: `type` null,
+   * not resolvable, hence no `resolved*` fields; `position` and `commit_id` belong to diff notes only.
+   */
+  const noteView = (mr: DoubleMergeRequest, n: MergeRequestNote) => ({
+    id: n.id,
+    type: null,
+    body: n.body,
+    author: userView(n.author),
+    created_at: n.created_at,
+    updated_at: n.updated_at,
+    system: n.system,
+    noteable_id: mr.id,
+    noteable_type: "MergeRequest",
+    project_id: mr.projectId,
+    resolvable: false,
+    confidential: n.internal,
+    internal: n.internal,
+    imported: false,
+    imported_from: "none",
+    noteable_iid: mr.iid,
+    commands_changes: {},
+  });
+
+  /** The validation error a note body gets (GitLab's `Note` model), or undefined. */
+  const noteBodyProblem = (text: string): string | undefined => {
+    if (text.trim() === "") return "can't be blank";
+    // Rails counts characters, not UTF-16 units.
+    if ([...text].length > MAX_NOTE_CHARACTERS) return `is too long (maximum is ${MAX_NOTE_CHARACTERS} characters)`;
+    return undefined;
+  };
+  /** `bad_request!("Note #{note.errors.messages}")`: the errors hash as Ruby prints it. */
+  const noteRefused = (problem: string) =>
+    new HttpAnswer(400, { message: `400 Bad request - Note {:note=>[${JSON.stringify(problem)}]}` });
+
+  /**
+   * List, create and edit the notes of a merge request: https://docs.gitlab.com/api/notes/#merge-requests. The
+   * path's `noteable_id` is the merge request's IID; the merge request is looked up with `find_by!`, so an unknown
+   * one answers `404 Not found` (an unknown project `404 Project Not Found`, before).
+   */
+  function mergeRequestNotes(
+    method: string,
+    projectPath: string,
+    iid: string,
+    noteId: string | undefined,
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+    route: string,
+  ): HttpAnswer {
+    if (!/^\d+$/.test(iid)) return invalid("noteable_id is invalid");
+    if (noteId !== undefined && !/^\d+$/.test(noteId)) return invalid("note_id is invalid");
+    const mr = state.mergeRequests.get(`${projectPath}!${Number(iid)}`);
+    if (!mr) return recordNotFound();
+    if (noteId === undefined && method === "GET") return listNotes(mr, query, route);
+    if (noteId === undefined && method === "POST") return createNote(mr, body);
+    if (noteId !== undefined && method === "PUT") return editNote(mr, Number(noteId), body);
+    return notFound("Route");
+  }
+
+  /**
+   * Ordered by `order_by` (`created_at` by default) in `sort` order (`desc` by default: newest first), with the ID
+   * as tie breaker in the same direction, as `order_options_with_tie_breaker` does; `activity_filter` keeps
+   * comments (`only_comments`), system notes (`only_activity`) or both (`all_notes`).
+   */
+  function listNotes(mr: DoubleMergeRequest, query: Record<string, string>, route: string): HttpAnswer {
+    const orderBy = query.order_by ?? "created_at";
+    const sort = query.sort ?? "desc";
+    const filter = query.activity_filter ?? "all_notes";
+    if (orderBy !== "created_at" && orderBy !== "updated_at") return invalid("order_by does not have a valid value");
+    if (sort !== "asc" && sort !== "desc") return invalid("sort does not have a valid value");
+    if (!["all_notes", "only_comments", "only_activity"].includes(filter)) {
+      return invalid("activity_filter does not have a valid value");
+    }
+    const direction = sort === "asc" ? 1 : -1;
+    const notes = mr.notes
+      .filter((n) => filter === "all_notes" || n.system === (filter === "only_activity"))
+      .sort((a, b) => direction * (a[orderBy].localeCompare(b[orderBy]) || a.id - b.id));
+    return paginate(
+      notes.map((n) => noteView(mr, n)),
+      query,
+      route,
+    );
+  }
+
+  function createNote(mr: DoubleMergeRequest, body: Record<string, unknown>): HttpAnswer {
+    if (typeof body.body !== "string") return invalid("body is missing");
+    const problem = noteBodyProblem(body.body);
+    if (problem) return noteRefused(problem);
+    // `created_at` is honoured only for administrators and owners; the token stands for a Reporter, so it is
+    // dropped, as GitLab drops it.
+    const at = stamp();
+    const note: MergeRequestNote = {
+      id: nextId++,
+      body: body.body,
+      author: user,
+      created_at: at,
+      updated_at: at,
+      system: false,
+      internal: bool(body.internal, false) || bool(body.confidential, false),
+    };
+    mr.notes.push(note);
+    return new HttpAnswer(201, noteView(mr, note));
+  }
+
+  function editNote(mr: DoubleMergeRequest, noteId: number, body: Record<string, unknown>): HttpAnswer {
+    const note = mr.notes.find((n) => n.id === noteId);
+    if (!note) return recordNotFound();
+    // `authorize! :admin_note`: only a note's author may edit it, and nobody a system note (`Note#editable?`).
+    if (note.system || note.author.id !== user.id) return new HttpAnswer(403, { message: "403 Forbidden" });
+    if (body.body !== undefined) {
+      if (typeof body.body !== "string" || body.body === "") return invalid("body is empty");
+      const problem = noteBodyProblem(body.body);
+      if (problem) return noteRefused(problem);
+      if (body.body !== note.body) {
+        note.body = body.body;
+        note.updated_at = stamp();
+      }
+    }
+    return new HttpAnswer(200, noteView(mr, note));
+  }
+
   async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -580,6 +794,7 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
   return {
     url: baseUrl,
     token,
+    user,
     requests,
     state,
     addGroup(path) {
@@ -601,6 +816,33 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
       const id = nextId++;
       state.labels.push({ id, name, color, description: description ?? null, owner, ownerKind });
       return id;
+    },
+    addMergeRequest(projectPath, iid) {
+      const p = state.projects.get(projectPath);
+      if (!p) throw new Error(`double: no project '${projectPath}'`);
+      if (!Number.isInteger(iid) || iid < 1)
+        throw new Error(`double: merge request IID ${iid} is not a positive integer`);
+      const ref = `${projectPath}!${iid}`;
+      if (state.mergeRequests.has(ref)) throw new Error(`double: merge request ${ref} exists`);
+      const id = nextId++;
+      state.mergeRequests.set(ref, { id, iid, projectId: p.id, project: projectPath, notes: [] });
+      return id;
+    },
+    addNote(projectPath, iid, body, options = {}) {
+      const mr = state.mergeRequests.get(`${projectPath}!${iid}`);
+      if (!mr) throw new Error(`double: no merge request ${projectPath}!${iid}`);
+      const at = stamp();
+      const note: MergeRequestNote = {
+        id: nextId++,
+        body,
+        author: options.author ?? user,
+        created_at: at,
+        updated_at: at,
+        system: options.system ?? false,
+        internal: options.internal ?? false,
+      };
+      mr.notes.push(note);
+      return note;
     },
     inject(failure) {
       failures.push({ failure, left: failure.times ?? Number.POSITIVE_INFINITY });

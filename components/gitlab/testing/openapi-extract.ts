@@ -5,7 +5,7 @@
  * `doc/api/openapi/openapi_v3.yaml` (https://docs.gitlab.com/api/openapi/openapi_interactive/), or an excerpt of it
  * that holds at least those operations and schemas.
  *
- *     node -r ts-node/register components/gitlab/testing/openapi-extract.ts path/to/openapi_v3.yaml
+ *     node -r ./tools/register.js components/gitlab/testing/openapi-extract.ts path/to/openapi_v3.yaml
  *
  * After a refresh, record the commit, version and new sha256 in `openapi/README.md`: the provenance test fails
  * until the README matches the file.
