@@ -181,7 +181,7 @@ describe("dashboard", () => {
     const committed: unknown = JSON.parse(readFileSync(DASHBOARD_FILE, "utf8"));
     if (JSON.stringify(committed) !== JSON.stringify(dashboard)) {
       throw new Error(
-        "monitoring/dashboards/runner.json is stale: run `node -r ts-node/register monitoring/dashboard.ts`",
+        "monitoring/dashboards/runner.json is stale: run `node -r ./tools/register.js monitoring/dashboard.ts`",
       );
     }
     expect(committed).toEqual(dashboard);

@@ -24,7 +24,7 @@ function runOnce(script: string, args: string[], label: string, i: number): Samp
   const started = process.hrtime.bigint();
   const result = spawnSync(
     process.execPath,
-    ["-r", "ts-node/register", "-r", join(__dirname, "bench", "rss-probe.ts"), script, ...args],
+    ["-r", join(__dirname, "register.js"), "-r", join(__dirname, "bench", "rss-probe.ts"), script, ...args],
     { cwd: root, env: { ...process.env, BENCH_RSS_FILE: rssFile }, stdio: ["ignore", "ignore", "pipe"] },
   );
   const ms = Number(process.hrtime.bigint() - started) / 1e6;

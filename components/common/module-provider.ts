@@ -22,6 +22,12 @@ type Method = (typeof METHODS)[number];
 const REPOSITORY_ROOT = path.join(__dirname, "..", "..");
 
 /**
+ * One stub per implementation: Pulumi caches a provider's serialized form by object identity, and serializing one
+ * means starting a V8 inspector session, which costs more than the plan of a small stack.
+ */
+const STUBS = new WeakMap<pulumi.dynamic.ResourceProvider, pulumi.dynamic.ResourceProvider>();
+
+/**
  * A provider that forwards each method `implementation` has to the same export of the same module, loaded when the
  * dynamic provider host calls it.
  *
@@ -38,10 +44,12 @@ export function moduleProvider(
   if ((require(file) as Record<string, unknown>)[exportName] !== implementation) {
     throw new Error(`moduleProvider: ${file} does not export the given provider as '${exportName}'`);
   }
+  const cached = STUBS.get(implementation);
+  if (cached) return cached;
   const modulePath = path.relative(REPOSITORY_ROOT, file).replace(/\.ts$/, "").split(path.sep).join("/");
 
-  // Runs in the dynamic provider host, whose working directory is the project's: find the module from there, and
-  // load TypeScript the way the program itself is loaded.
+  // Runs in the dynamic provider host, whose working directory is the program's (`stacks/`): find the module from
+  // there, and load TypeScript the way the program itself is loaded (tools/register.js).
   const load = (): Record<Method, (...args: unknown[]) => Promise<unknown>> => {
     /* eslint-disable @typescript-eslint/no-require-imports */
     const nodePath = require("node:path") as typeof path;
@@ -53,12 +61,7 @@ export function moduleProvider(
       root = parent;
     }
     const extensions = require.extensions as Record<string, unknown> | undefined;
-    if (extensions && !extensions[".ts"]) {
-      (require("ts-node") as { register(o: object): void }).register({
-        transpileOnly: true,
-        project: nodePath.join(root, "tsconfig.json"),
-      });
-    }
+    if (extensions && !extensions[".ts"]) require(nodePath.join(root, "tools", "register.js"));
     return require(nodePath.join(root, modulePath))[exportName];
     /* eslint-enable @typescript-eslint/no-require-imports */
   };
@@ -68,5 +71,7 @@ export function moduleProvider(
     if (typeof implementation[method] !== "function") continue;
     provider[method] = (...args: unknown[]) => load()[method](...args);
   }
-  return provider as unknown as pulumi.dynamic.ResourceProvider;
+  const stub = provider as unknown as pulumi.dynamic.ResourceProvider;
+  STUBS.set(implementation, stub);
+  return stub;
 }

@@ -19,12 +19,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { startGitlabDouble } from "../../components/gitlab/testing/gitlab-double";
+import { GitlabDouble, startGitlabDouble } from "../../components/gitlab/testing/gitlab-double";
 import { GRAPH, isStackName, STACK_NAMES, StackName, withUpstream } from "../../stacks/graph";
 import { STACKS } from "../../stacks/programs";
 import { ChangeOp } from "../plan/diff";
 import { toDocument } from "../plan/document";
 import { planStacks, StackPlan } from "../plan/engine";
+import { renderMarkdownDiff } from "../plan/markdown";
 import { packSettingsOf, policyPackConfig } from "../plan/policy-pack";
 import { readProjectFile, readStackConfig } from "../plan/stack-files";
 import { managerDisruptions } from "../pipeline/runner-guard";
@@ -43,6 +44,7 @@ import {
 } from "./checks";
 import { EXISTING_ENV, writeExisting } from "./existing";
 import { InstallRecord, readInstall, ROOT } from "./install";
+import { checkReviewNote } from "./mr-note-check";
 import { LAB_NET, SCENARIO } from "./scenario";
 import { startTalosDoubles, TalosDoubles } from "./talos-doubles";
 import { CommandResult, ConfigEdit, openWorkspace, SecretSetting, stackFileFor, Workspace } from "./workspace";
@@ -122,6 +124,7 @@ interface RunContext {
   readonly plans: Map<StackName, StackPlan>;
   readonly configFiles: Partial<Record<StackName, string>>;
   readonly doubles: { talos?: TalosDoubles };
+  readonly gitlab: GitlabDouble;
 }
 
 /** The plain-text config of a stack as the run uses it, for the offline plan's `--config STACK=FILE`. */
@@ -304,6 +307,8 @@ async function runStack(ctx: RunContext, stack: StackName, checked: boolean): Pr
     const before = await planOf(ctx, stack, ctx.configFiles);
     const after = await planOf(ctx, stack, { ...ctx.configFiles, [stack]: planConfigFile(ctx, stack, verdict.edits) });
     modelled = planVerdicts(before, after, stack);
+    // The review note a merge request with this edit gets, posted as the pipeline posts it.
+    pipeline.mrNote = await checkReviewNote(ctx.gitlab, renderMarkdownDiff(before, after));
   } catch (err) {
     planProblems.push(`the offline plan of the edit failed: ${(err as Error).message}`);
   }
@@ -384,7 +389,7 @@ export async function runEngine(
     GITLAB_URL: gitlab.url,
     GITLAB_TOKEN: gitlab.token,
   });
-  const ctx: RunContext = { root, workspace, plans: new Map(), configFiles: {}, doubles: {} };
+  const ctx: RunContext = { root, workspace, plans: new Map(), configFiles: {}, doubles: {}, gitlab };
   let stacks: StackReport[] = [];
   let gitlabProblems: string[] = [];
   try {

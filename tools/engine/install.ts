@@ -233,16 +233,14 @@ function writeLauncher(file: string, lines: readonly string[]): void {
 
 /** How the launchers start a TypeScript file of this repository with node. */
 function nodeTs(script: string): string {
-  return `exec node -r "${join(ROOT, "node_modules", "ts-node", "register")}" "${join(ROOT, script)}"`;
+  return `exec node -r "${join(ROOT, "tools", "register.js")}" "${join(ROOT, script)}"`;
 }
 
 /** Writes the launchers the release archive would ship. */
 export function writeLaunchers(binDir: string, withLanguageHost: boolean): void {
   mkdirSync(binDir, { recursive: true });
   if (withLanguageHost) {
-    writeLauncher(join(binDir, "pulumi-language-nodejs"), [
-      `TS_NODE_PROJECT="${join(ROOT, "tsconfig.json")}" ${nodeTs("tools/engine/language-host.ts")} "$@"`,
-    ]);
+    writeLauncher(join(binDir, "pulumi-language-nodejs"), [`${nodeTs("tools/engine/language-host.ts")} "$@"`]);
   }
   // As Pulumi's own script: the dynamic provider host of the @pulumi/pulumi the program uses.
   writeLauncher(join(binDir, "pulumi-resource-pulumi-nodejs"), [
@@ -281,8 +279,17 @@ function buildRealPlugin(sdk: ProviderSdk, dir: string): { binary: string } | { 
   }
 }
 
-function pluginInstalled(home: string, sdk: ProviderSdk): boolean {
-  return existsSync(join(home, "plugins", `resource-${sdk.name}-v${sdk.version}`, `pulumi-resource-${sdk.name}`));
+/** The launcher of a stand-in plugin. */
+function standInLauncher(sdk: ProviderSdk): string[] {
+  return [`${nodeTs("tools/engine/stand-in-provider.ts")} ${sdk.name} ${sdk.version} "$@"`];
+}
+
+/** True when the plugin `record` describes is installed as it would be installed now. */
+function pluginInstalled(home: string, sdk: ProviderSdk, record: PluginRecord): boolean {
+  const file = join(home, "plugins", `resource-${sdk.name}-v${sdk.version}`, `pulumi-resource-${sdk.name}`);
+  if (!existsSync(file)) return false;
+  // A stand-in is a launcher: it is current when it launches what this checkout would.
+  return record.real || readFileSync(file, "utf8") === ["#!/bin/sh", ...standInLauncher(sdk), ""].join("\n");
 }
 
 /** Installs the CLI, launchers and plugins; returns what it installed. */
@@ -314,7 +321,7 @@ export function install(options: { dir?: string; reinstallPlugins?: boolean } = 
   const plugins: PluginRecord[] = [];
   for (const sdk of providerSdks()) {
     const known = previous.find((p) => p.name === sdk.name && p.version === sdk.version);
-    if (known && !options.reinstallPlugins && pluginInstalled(pulumiHome, sdk)) {
+    if (known && !options.reinstallPlugins && pluginInstalled(pulumiHome, sdk, known)) {
       plugins.push(known);
       continue;
     }
@@ -325,7 +332,7 @@ export function install(options: { dir?: string; reinstallPlugins?: boolean } = 
       plugins.push({ name: sdk.name, version: sdk.version, real: true });
     } else {
       file = join(dir, "providers", `stand-in-${sdk.name}-v${sdk.version}`);
-      writeLauncher(file, [`${nodeTs("tools/engine/stand-in-provider.ts")} ${sdk.name} ${sdk.version} "$@"`]);
+      writeLauncher(file, standInLauncher(sdk));
       plugins.push({ name: sdk.name, version: sdk.version, real: false, error: real.error });
     }
     run(cli.path, ["plugin", "install", "resource", sdk.name, sdk.version, "--file", file, "--reinstall"], ROOT, env);

@@ -2,7 +2,7 @@
  * Drift detection's verdict (docs/pipeline.md): reads what `pulumi preview --refresh --expect-no-changes --json`
  * printed for one stack and fails with a message that names the stack and every drifted resource.
  *
- *   node -r ts-node/register tools/pipeline/drift.ts --stack lab --file drift-lab.json --exit-code 255
+ *   node -r ./tools/register.js tools/pipeline/drift.ts --stack lab --file drift-lab.json --exit-code 255
  *
  * The JSON is Pulumi's preview digest (`sdk/go/pkg/display/json.go` `PreviewDigest`): `steps[]` with `op`, `urn`,
  * `diffReasons`, `replaceReasons` and `detailedDiff`, plus `diagnostics[]` and `changeSummary`. A replacement is

@@ -126,7 +126,7 @@ describe(".gitlab-ci.yml", () => {
 
   it("refuses, before the lab's apply, an update that would replace the runner manager the job runs on", () => {
     const script = jobs["deploy:lab"].script as string[];
-    const guard = script.indexOf("node -r ts-node/register tools/pipeline/runner-guard.ts --file preview-lab.json");
+    const guard = script.indexOf("node -r ./tools/register.js tools/pipeline/runner-guard.ts --file preview-lab.json");
     expect(script[guard - 1]).toBe("pulumi preview --stack lab --json --non-interactive > preview-lab.json");
     expect(guard).toBeLessThan(script.findIndex((line) => line.startsWith("pulumi up --stack lab")));
     for (const stack of ["aws", "group", "eve-skill-farm"]) {
@@ -184,7 +184,7 @@ describe(".gitlab-ci.yml", () => {
       "pulumi refresh --stack lab --preview-only --diff --non-interactive --color never",
       "status=0",
       "pulumi preview --stack lab --refresh --expect-no-changes --json --non-interactive > drift-lab.json || status=$?",
-      'node -r ts-node/register tools/pipeline/drift.ts --stack lab --file drift-lab.json --exit-code "$status"',
+      'node -r ./tools/register.js tools/pipeline/drift.ts --stack lab --file drift-lab.json --exit-code "$status"',
     ]);
   });
 
@@ -248,7 +248,7 @@ describe(".gitlab-ci.yml", () => {
   it("posts the plan diff only in merge requests", () => {
     expect(jobs["plan:diff"].rules).toEqual([{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' }]);
     expect(jobs["plan:diff"].script).toContain(
-      "node -r ts-node/register tools/pipeline/mr-note.ts --file plan-diff.md",
+      "node -r ./tools/register.js tools/pipeline/mr-note.ts --file plan-diff.md",
     );
   });
 });

@@ -2,7 +2,7 @@
  * Posts the plan diff as ONE merge request note and keeps updating that note on every pipeline (docs/pipeline.md), so a
  * merge request carries the current plan, not a history of them.
  *
- *   node -r ts-node/register tools/pipeline/mr-note.ts --file plan-diff.md
+ *   node -r ./tools/register.js tools/pipeline/mr-note.ts --file plan-diff.md
  *
  * Reads `CI_API_V4_URL`, `CI_PROJECT_ID` and `CI_MERGE_REQUEST_IID` (set by GitLab in merge request pipelines) and
  * the token from `FOUNDATION_MR_NOTE_TOKEN`. The token is a project access token (Reporter role, `api` scope) kept

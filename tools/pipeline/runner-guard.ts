@@ -5,7 +5,7 @@
  * half-applied. So the job previews first, and this refuses such an update, naming the resources; it is applied
  * from a workstation instead (docs/runbooks/runner.md "Reprovision", docs/runbooks/runner-migration.md).
  *
- *   node -r ts-node/register tools/pipeline/runner-guard.ts --file preview-lab.json
+ *   node -r ./tools/register.js tools/pipeline/runner-guard.ts --file preview-lab.json
  *
  * Exit status: 0 when the manager stays; 1 when the update would replace or delete it, or the preview is not a
  * preview digest; 2 for bad arguments.

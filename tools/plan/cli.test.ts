@@ -310,7 +310,16 @@ describe("npm run plan", () => {
     const cli = (...extra: string[]) =>
       spawnSync(
         process.execPath,
-        ["-r", "ts-node/register", join(__dirname, "cli.ts"), "--stack", "lab", "--config", `lab=${open}`, ...extra],
+        [
+          "-r",
+          join(root, "tools", "register.js"),
+          join(__dirname, "cli.ts"),
+          "--stack",
+          "lab",
+          "--config",
+          `lab=${open}`,
+          ...extra,
+        ],
         {
           cwd: root,
           encoding: "utf8",

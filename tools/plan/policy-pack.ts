@@ -136,7 +136,7 @@ function portOf(child: ChildProcess, packDir: string): Promise<number> {
  * CLI does) and connects to it.
  */
 export async function startPolicyPack(packDir: string): Promise<PolicyPackSession> {
-  const child = spawn(process.execPath, ["-r", "ts-node/register", join(packDir, "index.ts")], {
+  const child = spawn(process.execPath, ["-r", join(__dirname, "..", "register.js"), join(packDir, "index.ts")], {
     cwd: packDir,
     stdio: ["ignore", "pipe", "pipe"],
   });

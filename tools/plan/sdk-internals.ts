@@ -30,3 +30,25 @@ interface SettingsModule {
 export const runtimeState = require("@pulumi/pulumi/runtime/state") as StateModule;
 /** `@pulumi/pulumi/runtime/settings`. */
 export const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as SettingsModule;
+
+/** What `@pulumi/pulumi/runtime/closure/serializeClosure` offers `dynamic.Resource`. */
+export interface ClosureSerialization {
+  serializeFunction(func: unknown, args?: unknown): Promise<{ text: string; containsSecrets: boolean }>;
+}
+
+/** `@pulumi/pulumi/runtime/closure/serializeClosure`, loaded with the SDK's runtime. */
+const closureSerialization = require("@pulumi/pulumi/runtime/closure/serializeClosure") as ClosureSerialization;
+
+/** Runs `work` with `replacement` answering for Pulumi's closure serialization; afterwards it is as it was. */
+export async function withClosureSerialization<T>(
+  replacement: ClosureSerialization,
+  work: () => Promise<T>,
+): Promise<T> {
+  const serialize = closureSerialization.serializeFunction;
+  closureSerialization.serializeFunction = replacement.serializeFunction;
+  try {
+    return await work();
+  } finally {
+    closureSerialization.serializeFunction = serialize;
+  }
+}
