@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES } from "./pack";
-import { AREAS, SEVERITIES } from "./policy";
+import { POLICY_NAMES } from "./names";
+import { DEFAULT_ENFORCEMENT, enforcementOf, PACK_NAME, POLICIES } from "./pack";
+import { AREAS, FoundationPolicy, SEVERITIES } from "./policy";
 
 /** The policy service prefixes each area's names start with. */
 const SERVICES: Record<(typeof AREAS)[number], readonly string[]> = {
@@ -27,10 +28,21 @@ function definedPolicies(): { file: string; dir: string; constant: string }[] {
 }
 
 describe("the Foundation policy pack", () => {
-  it("is named foundation, advisory by default, and sets no enforcement per policy", () => {
+  it("is named foundation and makes the high and critical policies mandatory, the others advisory", () => {
     expect(PACK_NAME).toBe("foundation");
     expect(DEFAULT_ENFORCEMENT).toBe("advisory");
-    expect(POLICIES.filter((p) => p.enforcementLevel !== undefined).map((p) => p.name)).toEqual([]);
+    for (const policy of POLICIES) {
+      const expected = ["high", "critical"].includes(policy.severity) ? "mandatory" : "advisory";
+      expect([policy.name, policy.enforcementLevel]).toEqual([policy.name, expected]);
+    }
+    expect(enforcementOf("critical")).toBe("mandatory");
+    expect(enforcementOf("high")).toBe("mandatory");
+    expect(enforcementOf("medium")).toBe("advisory");
+    expect(enforcementOf("low")).toBe("advisory");
+  });
+
+  it("lists every policy's name in names.ts, where config validation reads them (add a new policy's name there)", () => {
+    expect([...POLICY_NAMES]).toEqual(POLICIES.map((p) => p.name).sort());
   });
 
   it("has at least 30 policies with unique names", () => {
@@ -60,9 +72,15 @@ describe("the Foundation policy pack", () => {
     for (const { file, dir, constant } of defined) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const exported = (require(join(dir, file)) as Record<string, unknown>)[constant];
-      expect(POLICIES).toContain(exported);
+      const policy = exported as FoundationPolicy;
+      expect(POLICIES.find((p) => p.name === policy.name)).toEqual({
+        ...policy,
+        enforcementLevel: enforcementOf(policy.severity),
+      });
       const tests = readdirSync(dir).filter((f) => f.endsWith(".test.ts"));
-      const tested = tests.some((test) => readFileSync(join(dir, test), "utf8").includes(`{ ${constant} }`));
+      const tested = tests.some((test) =>
+        new RegExp(`import \\{[^}]*\\b${constant}\\b[^}]*\\}`).test(readFileSync(join(dir, test), "utf8")),
+      );
       expect({ constant, tested }).toEqual({ constant, tested: true });
     }
   });

@@ -10,6 +10,10 @@ import { ec2LaunchTemplateImdsv2 } from "./aws/ec2-launchtemplate-imdsv2";
 import { ec2SecurityGroupNoPublicIngress } from "./aws/ec2-securitygroup-no-public-ingress";
 import { iamAccessKeyNoUserKeys } from "./aws/iam-accesskey-no-user-keys";
 import { iamPolicyNoWildcardAdmin } from "./aws/iam-policy-no-wildcard-admin";
+import { s3BucketKmsUploadsOnly } from "./aws/s3-bucket-kms-uploads-only";
+import { iamRoleTrustAccountPinned } from "./aws/iam-role-trust-account-pinned";
+import { iamRolePermissionsBoundary } from "./aws/iam-role-permissions-boundary";
+import { iamPolicyNoSelfEscalation } from "./aws/iam-policy-no-self-escalation";
 import { iamRoleOidcAudiencePinned } from "./aws/iam-role-oidc-audience-pinned";
 import { iamRoleOidcDeployRefPinned } from "./aws/iam-role-oidc-deploy-ref-pinned";
 import { iamRoleOidcNoCrossSegmentWildcard } from "./aws/iam-role-oidc-no-cross-segment-wildcard";
@@ -26,6 +30,7 @@ import { s3BucketVersioningStateful } from "./aws/s3-bucket-versioning-stateful"
 import { gitlabDeployKeyReadOnly } from "./gitlab/gitlab-deploykey-read-only";
 import { gitlabGroupLabelStandard } from "./gitlab/gitlab-grouplabel-standard";
 import { gitlabGroupVariableSecretProtected } from "./gitlab/gitlab-groupvariable-secret-protected";
+import { gitlabUserRunnerDeployIsolated } from "./gitlab/gitlab-userrunner-deploy-isolated";
 import { gitlabUserRunnerGroupTagged } from "./gitlab/gitlab-userrunner-group-tagged";
 import { kubernetesContainerImagePinned } from "./kubernetes/kubernetes-container-image-pinned";
 import { kubernetesContainerNoPrivilegeEscalation } from "./kubernetes/kubernetes-container-no-privilege-escalation";
@@ -36,7 +41,7 @@ import { kubernetesDeploymentProbes } from "./kubernetes/kubernetes-deployment-p
 import { kubernetesIngressTls } from "./kubernetes/kubernetes-ingress-tls";
 import { kubernetesNamespaceNetworkPolicy } from "./kubernetes/kubernetes-namespace-network-policy";
 import { kubernetesPodPrivilegedNamespace } from "./kubernetes/kubernetes-pod-privileged-namespace";
-import { FoundationPolicy } from "./policy";
+import { FoundationPolicy, Severity } from "./policy";
 import { proxmoxVmQemuAgentEnabled } from "./proxmox/proxmox-vm-qemu-agent-enabled";
 import { proxmoxVmRunnerFirewall } from "./proxmox/proxmox-vm-runner-firewall";
 import { proxmoxVmTalosHardware } from "./proxmox/proxmox-vm-talos-hardware";
@@ -49,19 +54,31 @@ import { pulumiStackReferenceSecretOutputs } from "./stack/pulumi-stackreference
 export const PACK_NAME = "foundation";
 
 /**
- * The enforcement of every policy unless a stack's `foundation:policyEnforcement` says otherwise: advisory, so a
- * new policy reports before it blocks, and each stack turns on `mandatory` policy by policy once it is clean.
+ * The pack's enforcement, for a policy that sets none. Every policy of this pack sets its own, from its severity
+ * ({@link enforcementOf}); this is the level CrossGuard reports for the pack as a whole.
  */
 export const DEFAULT_ENFORCEMENT: EnforcementLevel = "advisory";
 
-/** Every policy of the pack. */
-export const POLICIES: readonly FoundationPolicy[] = [
+/**
+ * A policy's default enforcement: `mandatory` for high and critical severities, the trust boundary (who may assume
+ * which role, what a runner may run, what is encrypted, what is protected), `advisory` for medium and low, the
+ * hygiene that reports before it blocks. A stack lowers a mandatory policy only with a declared exception
+ * (`foundation:policyExceptions`, docs/standards.md).
+ */
+export function enforcementOf(severity: Severity): EnforcementLevel {
+  return severity === "high" || severity === "critical" ? "mandatory" : "advisory";
+}
+
+const WRITTEN: readonly FoundationPolicy[] = [
   awsResourceStandardTags,
   ec2BlockDeviceEncrypted,
   ec2LaunchTemplateImdsv2,
   ec2SecurityGroupNoPublicIngress,
   iamAccessKeyNoUserKeys,
   iamPolicyNoWildcardAdmin,
+  iamPolicyNoSelfEscalation,
+  iamRolePermissionsBoundary,
+  iamRoleTrustAccountPinned,
   iamRoleOidcAudiencePinned,
   iamRoleOidcDeployRefPinned,
   iamRoleOidcNoCrossSegmentWildcard,
@@ -70,6 +87,7 @@ export const POLICIES: readonly FoundationPolicy[] = [
   kmsKeyRotationEnabled,
   organizationsAccountProtected,
   s3BucketControlsAttached,
+  s3BucketKmsUploadsOnly,
   s3BucketNoForceDestroy,
   s3BucketPublicAccessBlock,
   s3BucketSseKms,
@@ -91,8 +109,15 @@ export const POLICIES: readonly FoundationPolicy[] = [
   gitlabGroupLabelStandard,
   gitlabGroupVariableSecretProtected,
   gitlabUserRunnerGroupTagged,
+  gitlabUserRunnerDeployIsolated,
   gitlabDeployKeyReadOnly,
   pulumiStackReferencePhaseGraph,
   pulumiStackReferenceSecretOutputs,
   pulumiResourceStatefulProtected,
 ];
+
+/** Every policy of the pack, each with its default enforcement. */
+export const POLICIES: readonly FoundationPolicy[] = WRITTEN.map((policy) => ({
+  ...policy,
+  enforcementLevel: enforcementOf(policy.severity),
+}));

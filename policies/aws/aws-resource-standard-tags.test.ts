@@ -1,5 +1,6 @@
+import { STANDARD_TAG_KEYS } from "../../components/aws/tags";
 import { runResourcePolicy, UNKNOWN } from "../testing";
-import { awsResourceStandardTags } from "./aws-resource-standard-tags";
+import { awsResourceStandardTags, REQUIRED_TAG_KEYS } from "./aws-resource-standard-tags";
 
 const TAGS = { Project: "foundation", Stack: "aws", Owner: "platform", CostCenter: "infra", ManagedBy: "pulumi" };
 const PROVIDER = { type: "pulumi:providers:aws", name: "aws", props: { defaultTags: JSON.stringify({ tags: TAGS }) } };
@@ -7,6 +8,10 @@ const run = (props: Record<string, unknown>, provider?: typeof PROVIDER, type = 
   runResourcePolicy(awsResourceStandardTags, { type, name: "state-kms-key", props, provider });
 
 describe("aws-resource-standard-tags", () => {
+  it("states the tags the tagging component sets, so stacks that use it comply", () => {
+    expect([...STANDARD_TAG_KEYS]).toEqual([...REQUIRED_TAG_KEYS]);
+  });
+
   it("passes tags from the provider's defaultTags, the resource's own tags, or tagsAll", async () => {
     expect(await run({}, PROVIDER)).toEqual([]);
     expect(await run({ tags: TAGS })).toEqual([]);

@@ -1,6 +1,11 @@
-import { STANDARD_TAG_KEYS } from "../../components/aws/tags";
 import { asObject, defineResourcePolicy, whenKnown } from "../policy";
 import { isTaggable } from "./taggable";
+
+/**
+ * The standard tags, as the standard states them. The tagging component (components/aws/tags.ts) implements them;
+ * the policy keeps its own copy so a change to the component cannot quietly change the standard.
+ */
+export const REQUIRED_TAG_KEYS = ["Project", "Stack", "Owner", "CostCenter", "ManagedBy"] as const;
 
 /** A tag whose value is not known yet: present, so it counts. */
 const PENDING = Symbol("pending");
@@ -50,7 +55,7 @@ awsResourceStandardTags.validateResource = (args, reportViolation) => {
       args.props.tagsAll !== undefined
         ? tagsIn(args.props.tagsAll)
         : new Map([...defaultTagsOf(args.provider?.props), ...tagsIn(args.props.tags)]);
-    const missing = STANDARD_TAG_KEYS.filter((key) => !tags.has(key) || tags.get(key) === "");
+    const missing = REQUIRED_TAG_KEYS.filter((key) => !tags.has(key) || tags.get(key) === "");
     if (missing.length > 0) {
       reportViolation(
         `${args.name} lacks the standard tags ${missing.join(", ")}; set them in the AWS provider's defaultTags`,

@@ -1,6 +1,6 @@
-import { STANDARD_LABELS } from "../../components/gitlab/standard-labels";
+import { LABEL_SCOPES, STANDARD_LABELS } from "../../components/gitlab/standard-labels";
 import { runResourcePolicy, UNKNOWN } from "../testing";
-import { gitlabGroupLabelStandard } from "./gitlab-grouplabel-standard";
+import { gitlabGroupLabelStandard, STANDARD_SCOPES } from "./gitlab-grouplabel-standard";
 
 const run = (label: Record<string, unknown>, config = {}) =>
   runResourcePolicy(
@@ -21,6 +21,10 @@ const run = (label: Record<string, unknown>, config = {}) =>
   );
 
 describe("gitlab-grouplabel-standard", () => {
+  it("states the scopes the label component makes, so the group's labels comply", () => {
+    expect([...LABEL_SCOPES]).toEqual([...STANDARD_SCOPES]);
+  });
+
   it.each(STANDARD_LABELS.map((label) => [label.name, label]))("passes the standard label %s", async (_n, label) => {
     expect(await run({ ...label })).toEqual([]);
   });

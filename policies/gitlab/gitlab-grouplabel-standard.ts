@@ -1,5 +1,10 @@
-import { LABEL_SCOPES } from "../../components/gitlab/standard-labels";
 import { defineResourcePolicy, whenKnown } from "../policy";
+
+/**
+ * The label scopes of the standard. The label component (components/gitlab/standard-labels.ts) implements them; the
+ * policy keeps its own copy so a change to the component cannot quietly change the standard.
+ */
+export const STANDARD_SCOPES: readonly string[] = ["type", "priority", "status", "phase", "area"];
 
 /** The settings a stack gives this policy through the pack's config. */
 export interface LabelStandardConfig {
@@ -36,7 +41,7 @@ export const gitlabGroupLabelStandard = defineResourcePolicy({
   },
   types: ["pulumi-nodejs:dynamic/gitlab:GroupLabel"],
   check: (args, report) => {
-    const scopes = [...LABEL_SCOPES, ...(args.getConfig<LabelStandardConfig>().scopes ?? [])];
+    const scopes = [...STANDARD_SCOPES, ...(args.getConfig<LabelStandardConfig>().scopes ?? [])];
     const name = whenKnown(() => args.props.name);
     const label = typeof name === "string" ? name : args.name;
     if (typeof name === "string") {

@@ -20,7 +20,7 @@ export function runnerVm(changes: Record<string, unknown> = {}): ResourceFixture
   };
 }
 
-/** A Talos node of `role`, as components/proxmox/talos-cluster.ts creates it, with `changes` merged in. */
+/** A Talos node of `role`, as components/talos/cluster.ts creates it, with `changes` merged in. */
 export function talosVm(role: "controlplane" | "worker", changes: Record<string, unknown> = {}): ResourceFixture {
   return {
     type: VM_TYPE,

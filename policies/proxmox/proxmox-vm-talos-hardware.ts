@@ -20,7 +20,7 @@ export const proxmoxVmTalosHardware = defineResourcePolicy({
   severity: "high",
   remediationSteps:
     'Set cpu.type to "host" (or "x86-64-v2-AES" to keep live migration), memory.floating to 0 and scsiHardware ' +
-    'to "virtio-scsi-pci" on the Talos VM; components/proxmox/talos-cluster.ts TalosCluster does all three.',
+    'to "virtio-scsi-pci" on the Talos VM; components/talos/cluster.ts TalosCluster does all three.',
   url: "https://www.talos.dev/v1.11/talos-guides/install/virtualized-platforms/proxmox/",
   area: "proxmox",
   types: [VM_TYPE],

@@ -1,7 +1,7 @@
 import { asObject, defineResourcePolicy, whenKnown } from "../policy";
 import { tagsOf, VM_TYPE, vmLabel } from "./vms";
 
-/** The tag components/proxmox/talos-cluster.ts gives every Talos node, beside its role. */
+/** The tag components/talos/cluster.ts gives every Talos node, beside its role. */
 const TALOS_TAG = "talos";
 
 /**

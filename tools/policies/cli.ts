@@ -13,7 +13,9 @@
  *       checked program has no upstream stacks, so its stack references fail; plan real stacks with `npm run plan`.
  *   npm run -s policies -- config --stack NAME
  *       Prints the stack's `foundation:policyEnforcement` and `foundation:policyConfig` (from Pulumi.<NAME>.yaml) as
- *       the file `pulumi preview --policy-pack-config` reads, so CI's real previews apply what the offline plan does.
+ *       the file `pulumi preview --policy-pack-config` reads, so CI's real previews apply what the offline plan does;
+ *       refuses (exit 2) an override that lowers a mandatory policy without a current declared exception
+ *       (`foundation:policyExceptions`), exactly as the offline plan does.
  *   npm run -s policies -- --codequality FILE [--plan PLAN]
  *       Writes the violations of an offline plan document (`npm run -s plan -- --json --policy-pack policies`,
  *       default PLAN `plan.json`, the file the CI plan job writes) as a GitLab Code Quality report. With `check`,
@@ -25,14 +27,22 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
-import { isStackName, STACK_NAMES, StackName } from "../stacks/graph";
-import type { PlanDocument } from "../tools/plan/document";
-import type { Violation } from "../tools/plan/engine";
-import { packSettingsOf, PolicyPackSession, policyPackConfig, startPolicyPack } from "../tools/plan/policy-pack";
-import { runProgram } from "../tools/plan/run-program";
-import { readProjectFile, readStackConfig } from "../tools/plan/stack-files";
+import { isStackName, STACK_NAMES, StackName } from "../../stacks/graph";
+import type { PlanDocument } from "../plan/document";
+import type { Violation } from "../plan/engine";
+import {
+  enforcementProblems,
+  packSettingsOf,
+  PolicyPackSession,
+  policyPackConfig,
+  startPolicyPack,
+  todayUtc,
+  unknownPolicyProblems,
+} from "../plan/policy-pack";
+import { runProgram } from "../plan/run-program";
+import { readProjectFile, readStackConfig } from "../plan/stack-files";
 import { codeQualityReport, Finding } from "./codequality";
-import { DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES } from "./pack";
+import { DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES } from "../../policies/pack";
 
 /** Where the CLI writes; injectable so tests run it in-process. */
 export interface Io {
@@ -59,6 +69,9 @@ export const USAGE =
   "       npm run -s policies -- --codequality FILE [--plan PLAN.json]\n";
 
 /** The plan document the CI plan job writes, read by a lone --codequality. */
+/** The policy pack this CLI serves and reads: the repository's `policies/`. */
+const PACK_DIR = join(__dirname, "..", "..", "policies");
+
 const DEFAULT_PLAN = "plan.json";
 
 /** The stack name a checked program runs as, unless --stack names one. */
@@ -150,8 +163,14 @@ export function packMetadata() {
 }
 
 function renderMetadata(): string {
-  const lines = POLICIES.map((p) => `${p.name}  [${p.area}, ${p.severity}]\n  ${p.description}\n`);
-  return `${lines.join("")}${POLICIES.length} policies, ${DEFAULT_ENFORCEMENT} unless a stack says otherwise\n`;
+  const lines = POLICIES.map(
+    (p) => `${p.name}  [${p.area}, ${p.severity}, ${p.enforcementLevel ?? DEFAULT_ENFORCEMENT}]\n  ${p.description}\n`,
+  );
+  const mandatory = POLICIES.filter((p) => p.enforcementLevel === "mandatory").length;
+  return (
+    `${lines.join("")}${POLICIES.length} policies, ${mandatory} mandatory; a stack lowers a mandatory one only ` +
+    "with a declared exception (foundation:policyExceptions)\n"
+  );
 }
 
 /** The program file of PATH: the file itself, or a directory's index.ts. */
@@ -238,6 +257,12 @@ export async function main(argv: readonly string[], io: Io, options: CliOptions 
     const args = parse(argv, cwd);
     if (args.command === "config") {
       const settings = packSettingsOf(readStackConfig(cwd, readProjectFile(cwd), args.stack).config);
+      const defaults = new Map(POLICIES.map((policy) => [policy.name, policy.enforcementLevel]));
+      const problems = [
+        ...unknownPolicyProblems(settings, [...defaults.keys()]),
+        ...enforcementProblems(settings, defaults, todayUtc()),
+      ];
+      if (problems.length > 0) throw new UsageError(`stack "${args.stack}": ${problems.join(`\n`)}`);
       io.stdout(`${JSON.stringify(policyPackConfig(settings), null, 2)}\n`);
       return 0;
     }
@@ -248,7 +273,7 @@ export async function main(argv: readonly string[], io: Io, options: CliOptions 
     let findings: Finding[];
     let violations: Violation[];
     if (args.command === "check") {
-      violations = await check(args, options.startPack ?? (() => startPolicyPack(__dirname)));
+      violations = await check(args, options.startPack ?? (() => startPolicyPack(PACK_DIR)));
       const path = reportPath(cwd, programFile(args.program as string));
       findings = violations.map((violation) => ({ violation, path, stack: args.stack }));
       io.stdout(args.json ? `${JSON.stringify({ violations }, null, 2)}\n` : renderViolations(violations));

@@ -5,9 +5,9 @@
  * (https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format).
  */
 import { createHash } from "node:crypto";
-import type { Violation } from "../tools/plan/engine";
-import { POLICIES } from "./pack";
-import { Severity } from "./policy";
+import type { Violation } from "../plan/engine";
+import { POLICIES } from "../../policies/pack";
+import { Severity } from "../../policies/policy";
 
 /** The severities GitLab's report format accepts. */
 export const CODE_QUALITY_SEVERITIES = ["info", "minor", "major", "critical", "blocker"] as const;

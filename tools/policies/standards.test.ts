@@ -1,4 +1,4 @@
-import { POLICIES } from "./pack";
+import { POLICIES } from "../../policies/pack";
 import { literal, renderStandards } from "./standards";
 
 describe("renderStandards", () => {
@@ -27,6 +27,7 @@ describe("renderStandards", () => {
         "IAM users have no access keys unless the stack declares the user as an exception.",
         "",
         "- **Severity:** high",
+        "- **Enforcement:** mandatory",
         "- **Checks:** each resource",
         `- **Remediation:** ${literal(POLICIES.find((p) => p.name === "iam-accesskey-no-user-keys")?.remediationSteps ?? "")}`,
         "- **Settings** (this policy's pack config):",
@@ -48,6 +49,8 @@ describe("renderStandards", () => {
   it("leaves out areas without policies", () => {
     const onlyAws = renderStandards(POLICIES.filter((policy) => policy.area === "aws"));
     expect(onlyAws.split("\n").filter((line) => line.startsWith("## "))).toEqual(["## AWS"]);
-    expect(onlyAws).toContain("with 19 policies.");
+    const count = POLICIES.filter((policy) => policy.area === "aws").length;
+    expect(count).toBe(23);
+    expect(onlyAws).toContain(`with ${count} policies.`);
   });
 });

@@ -2,20 +2,20 @@ import Ajv from "ajv";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Violation } from "../tools/plan/engine";
-import { PolicyPackSession, startPolicyPack } from "../tools/plan/policy-pack";
+import type { Violation } from "../plan/engine";
+import { PolicyPackSession, startPolicyPack } from "../plan/policy-pack";
 import { main, renderViolations, USAGE } from "./cli";
 import { CodeQualityFinding } from "./codequality";
-import { POLICIES } from "./pack";
+import { POLICIES } from "../../policies/pack";
 import { CODE_QUALITY_SCHEMA } from "./testing";
 
-const root = join(__dirname, "..");
+const root = join(__dirname, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "foundation-policies-"));
-const PROGRAM = "policies/testdata/defects";
+const PROGRAM = "tools/policies/testdata/defects";
 
 let pack: PolicyPackSession;
 beforeAll(async () => {
-  pack = await startPolicyPack(__dirname);
+  pack = await startPolicyPack(join(root, "policies"));
 }, 30_000);
 afterAll(() => {
   pack.close();
@@ -61,14 +61,21 @@ describe("npm run policies", () => {
     const { code, stdout } = await run();
     expect(code).toBe(0);
     expect(stdout).toContain(
-      "kms-key-rotation-enabled  [aws, medium]\n  Symmetric KMS keys have automatic key rotation",
+      "kms-key-rotation-enabled  [aws, medium, advisory]\n  Symmetric KMS keys have automatic key rotation",
     );
-    expect(stdout.endsWith(`${POLICIES.length} policies, advisory unless a stack says otherwise\n`)).toBe(true);
+    expect(stdout).toContain("iam-policy-no-wildcard-admin  [aws, critical, mandatory]\n");
+    const mandatory = POLICIES.filter((p) => p.enforcementLevel === "mandatory").length;
+    expect(
+      stdout.endsWith(
+        `${POLICIES.length} policies, ${mandatory} mandatory; a stack lowers a mandatory one only with a declared ` +
+          "exception (foundation:policyExceptions)\n",
+      ),
+    ).toBe(true);
   });
 
   describe("check", () => {
     // Node loads a program once per process, so one run of `check` answers every question of this block: it applies
-    // the example stack config, which makes one policy mandatory, and writes the Code Quality report too.
+    // the example stack config, which raises one policy to mandatory, and writes the Code Quality report too.
     const report = join(scratch, "check-codequality.json");
     let result: { code: number; stdout: string; stderr: string };
     let violations: Violation[];
@@ -99,11 +106,29 @@ describe("npm run policies", () => {
       ]);
     });
 
-    it("applies the enforcement of the stack config and exits 1 on the mandatory violation", () => {
+    it("applies the pack's enforcement and the stack config's raise, and exits 1 on the mandatory violations", () => {
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/1 mandatory policy violation\(s\)\n$/);
       const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policy);
-      expect(mandatory).toEqual(["s3-bucket-public-access-block"]);
+      expect(result.stderr).toMatch(new RegExp(`\\n${mandatory.length} mandatory policy violation\\(s\\)\\n$`));
+      expect([...new Set(mandatory)].sort()).toEqual([
+        "iam-role-oidc-no-cross-segment-wildcard",
+        "iam-role-oidc-subject-pinned",
+        "kms-key-rotation-enabled",
+        "kubernetes-container-no-privilege-escalation",
+        "kubernetes-container-nonroot",
+        "kubernetes-pod-privileged-namespace",
+        "s3-bucket-controls-attached",
+        "s3-bucket-public-access-block",
+      ]);
+      const advisory = violations.filter((v) => v.enforcementLevel === "advisory").map((v) => v.policy);
+      expect([...new Set(advisory)].sort()).toEqual([
+        "aws-resource-standard-tags",
+        "kubernetes-container-image-pinned",
+        "kubernetes-container-readonly-rootfs",
+        "kubernetes-container-resources",
+        "kubernetes-deployment-probes",
+        "kubernetes-namespace-network-policy",
+      ]);
     });
 
     it("finds the open S3 bucket", () => {
@@ -166,17 +191,17 @@ describe("npm run policies", () => {
       expect(new Set(findings.map((f) => f.fingerprint)).size).toBe(findings.length);
       expect(findings.find((f) => f.check_name === "kms-key-rotation-enabled")).toEqual({
         description:
-          "[advisory] Symmetric KMS keys have automatic key rotation enabled. KMS key unrotated does not rotate; set enableKeyRotation to true",
+          "[mandatory] Symmetric KMS keys have automatic key rotation enabled. KMS key unrotated does not rotate; set enableKeyRotation to true",
         check_name: "kms-key-rotation-enabled",
         fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
         severity: "major",
-        location: { path: "policies/testdata/defects/index.ts", lines: { begin: 1 } },
+        location: { path: "tools/policies/testdata/defects/index.ts", lines: { begin: 1 } },
       });
     });
 
     it("prints violations for people without --json", () => {
       expect(renderViolations(violations.filter((v) => v.policy === "kms-key-rotation-enabled"))).toBe(
-        `[advisory] kms-key-rotation-enabled  ${URN("aws:kms/key:Key", "unrotated")}\n` +
+        `[mandatory] kms-key-rotation-enabled  ${URN("aws:kms/key:Key", "unrotated")}\n` +
           "  Symmetric KMS keys have automatic key rotation enabled.\n" +
           "  KMS key unrotated does not rotate; set enableKeyRotation to true\n" +
           "1 violation(s)\n",
@@ -263,10 +288,13 @@ describe("npm run policies", () => {
     [["--program", PROGRAM], "--program goes with check"],
     [["--plan", "plan.json"], "--plan goes with --codequality"],
     [
-      ["check", "--program", "policies/testdata/nowhere"],
-      `--program ${root}/policies/testdata/nowhere: no such file or directory`,
+      ["check", "--program", "tools/policies/testdata/nowhere"],
+      `--program ${root}/tools/policies/testdata/nowhere: no such file or directory`,
     ],
-    [["check", "--program", "policies/testdata"], `--program ${root}/policies/testdata: the directory has no index.ts`],
+    [
+      ["check", "--program", "tools/policies/testdata"],
+      `--program ${root}/tools/policies/testdata: the directory has no index.ts`,
+    ],
   ])("exits 2 for %j", async (argv, message) => {
     expect(await run(...argv)).toEqual({ code: 2, stdout: "", stderr: `error: ${message}\n${USAGE}` });
   });
