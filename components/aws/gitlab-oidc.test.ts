@@ -134,6 +134,42 @@ describe("GitlabOidc", () => {
     expect(rec.inputsOf("oidc-foundation-deploy").maxSessionDuration).toBe(3600);
   });
 
+  it("adds inline policies at construction and afterwards under one naming scheme, with no boundary on the roles", async () => {
+    const rec = await record(() => {
+      const provider = new aws.Provider("aws", {});
+      const oidc = new GitlabOidc(
+        "oidc",
+        { gitlabUrl: URL, roles: [{ ...preview, inlinePolicies: { early: "{}" } }, deploy] },
+        { providers: { aws: provider } },
+      );
+      oidc.addInlinePolicy("foundation-deploy", "late", '{"Statement":[]}');
+    });
+    expect(rec.inputsOf("oidc-foundation-preview-early")).toEqual({
+      role: "foundation-preview",
+      name: "early",
+      policy: "{}",
+    });
+    expect(rec.inputsOf("oidc-foundation-deploy-late")).toEqual({
+      role: "foundation-deploy",
+      name: "late",
+      policy: '{"Statement":[]}',
+    });
+    expect(rec.ofType("aws:iam/role:Role").map((r) => r.inputs.permissionsBoundary)).toEqual([undefined, undefined]);
+  });
+
+  it("refuses an inline policy for a role it does not have", async () => {
+    await expect(
+      record(() => {
+        const oidc = new GitlabOidc(
+          "oidc",
+          { gitlabUrl: URL, roles: [deploy] },
+          { providers: { aws: new aws.Provider("aws", {}) } },
+        );
+        oidc.addInlinePolicy("foundation-admin", "x", "{}");
+      }),
+    ).rejects.toThrow("GitlabOidc 'oidc': no role 'foundation-admin'");
+  });
+
   it("refuses a role open to any project of a look-alike prefix", async () => {
     await expect(recordOidc([{ ...preview, projects: ["mson*"] }])).rejects.toThrow(
       "GitlabOidc 'oidc': role 'foundation-preview': project 'mson*' must be an explicit path such as mson/foundation (no wildcards)",

@@ -163,6 +163,7 @@ export class GitlabOidc extends pulumi.ComponentResource {
 
   constructor(name: string, args: GitlabOidcArgs, opts?: pulumi.ComponentResourceOptions) {
     super("foundation:aws:GitlabOidc", name, {}, opts);
+    this.componentName = name;
     const problems = args.roles.flatMap(ciRoleProblems);
     const names = args.roles.map((r) => r.name);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
@@ -177,7 +178,12 @@ export class GitlabOidc extends pulumi.ComponentResource {
     );
 
     const roles: Record<string, aws.iam.Role> = {};
+    this.roles = roles;
     for (const spec of args.roles) {
+      // No permissions boundary: these are the roles whose writes the boundary conditions govern. What keeps them
+      // from widening themselves is the explicit Denies of their own policies (no IAM write on either CI role or
+      // its policies, none on the boundary), which no Allow can override
+      // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
       const role = new aws.iam.Role(
         `${name}-${spec.name}`,
         {
@@ -196,21 +202,33 @@ export class GitlabOidc extends pulumi.ComponentResource {
           { parent: this },
         );
       });
-      for (const [policyName, policy] of Object.entries(spec.inlinePolicies ?? {})) {
-        new aws.iam.RolePolicy(
-          `${name}-${spec.name}-${policyName}`,
-          { role: role.name, name: policyName, policy },
-          { parent: this },
-        );
-      }
       roles[spec.name] = role;
+      for (const [policyName, policy] of Object.entries(spec.inlinePolicies ?? {})) {
+        this.addInlinePolicy(spec.name, policyName, policy);
+      }
     }
 
     this.providerArn = provider.arn;
-    this.roles = roles;
     this.roleArns = pulumi
       .all(Object.fromEntries(Object.entries(roles).map(([n, r]) => [n, r.arn])))
       .apply((arns) => arns as Record<string, string>);
     this.registerOutputs({ providerArn: this.providerArn, roleArns: this.roleArns });
   }
+
+  /**
+   * Adds an inline policy to one of the roles, as a child named like the constructor's (`<name>-<role>-<policy>`).
+   * For a policy that names resources made after the roles, such as the deploy policy, which denies writes to the
+   * managed policies the state backend attaches to the roles.
+   */
+  addInlinePolicy(roleName: string, policyName: string, policy: pulumi.Input<string>): aws.iam.RolePolicy {
+    const role = this.roles[roleName];
+    if (!role) throw new pulumi.ResourceError(`GitlabOidc '${this.componentName}': no role '${roleName}'`, this);
+    return new aws.iam.RolePolicy(
+      `${this.componentName}-${roleName}-${policyName}`,
+      { role: role.name, name: policyName, policy },
+      { parent: this },
+    );
+  }
+
+  private readonly componentName: string;
 }

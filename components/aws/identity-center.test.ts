@@ -35,7 +35,13 @@ const args: IdentityCenterArgs = {
 describe("IdentityCenter", () => {
   it("makes the groups, permission sets with their policies, and one assignment per group, set and account", async () => {
     const rec = await record(() => {
-      new IdentityCenter("ic", args, { providers: { aws: new aws.Provider("aws", {}) } });
+      const ic = new IdentityCenter("ic", args, { providers: { aws: new aws.Provider("aws", {}) } });
+      return { groupIds: ic.groupIds };
+    });
+    // The deploy role may update and delete these groups, and no other.
+    expect(rec.outputs.groupIds).toEqual({
+      "platform-admins": rec.named("ic-group-platform-admins").outputs.groupId,
+      developers: rec.named("ic-group-developers").outputs.groupId,
     });
     expect(rec.ofType("aws:identitystore/group:Group").map((r) => r.inputs.displayName)).toEqual([
       "platform-admins",

@@ -70,11 +70,14 @@ function slug(value: string): string {
 
 /**
  * IAM Identity Center: groups, permission sets (managed and inline policies, session duration, relay state) and
- * group-to-account assignments.
+ * group-to-account assignments. Every permission set carries the provider's standard tags (`defaultTags`): the deploy
+ * role may write only permission sets that carry them (stacks/aws/ci-policies.ts).
  */
 export class IdentityCenter extends pulumi.ComponentResource {
   /** Permission set ARNs by name. */
   readonly permissionSetArns: pulumi.Output<Record<string, string>>;
+  /** Identity store group ids by group name: the only groups the deploy role may update or delete. */
+  readonly groupIds: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: IdentityCenterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("foundation:aws:IdentityCenter", name, {}, opts);
@@ -144,6 +147,9 @@ export class IdentityCenter extends pulumi.ComponentResource {
     this.permissionSetArns = pulumi
       .all(Object.fromEntries(Object.entries(sets).map(([n, s]) => [n, s.arn])))
       .apply((v) => v as Record<string, string>);
-    this.registerOutputs({ permissionSetArns: this.permissionSetArns });
+    this.groupIds = pulumi
+      .all(Object.fromEntries(Object.entries(groups).map(([n, g]) => [n, g.groupId])))
+      .apply((v) => v as Record<string, string>);
+    this.registerOutputs({ permissionSetArns: this.permissionSetArns, groupIds: this.groupIds });
   }
 }

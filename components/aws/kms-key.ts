@@ -46,8 +46,8 @@ export interface KmsKeyArgs {
   readonly description: string;
   /** Alias without the `alias/` prefix. */
   readonly alias: string;
-  /** The account that owns the key. */
-  readonly accountId: string;
+  /** The account that owns the key (the provider's account). */
+  readonly accountId: pulumi.Input<string>;
   /** Principals (role ARNs) that encrypt and decrypt with the key. */
   readonly userArns?: readonly pulumi.Input<string>[];
   /** When set, users may use the key only through these services (e.g. `s3.eu-central-1.amazonaws.com`). */
@@ -78,13 +78,14 @@ export class KmsKey extends pulumi.ComponentResource {
       throw new pulumi.ResourceError(`KmsKey '${name}': deletionWindowDays must be from 7 to 30 (AWS's limits)`, this);
     }
     const users = pulumi.all([...(args.userArns ?? [])]);
+    const accountId = pulumi.output(args.accountId);
     const key = new aws.kms.Key(
       `${name}-key`,
       {
         description: args.description,
         enableKeyRotation: true,
         deletionWindowInDays: window,
-        policy: users.apply((arns) => keyPolicy(args.accountId, arns, args.viaServices)),
+        policy: pulumi.all([accountId, users]).apply(([account, arns]) => keyPolicy(account, arns, args.viaServices)),
       },
       { parent: this, protect: true },
     );

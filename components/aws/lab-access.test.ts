@@ -11,6 +11,9 @@ const args: LabAccessArgs = {
   secretsKeyArn: KEY,
   secrets: ["eve-skill-farm/credentials"],
   credentialRotation: "2026-11",
+  accountId: "222222222222",
+  region: "eu-central-1",
+  permissionsBoundary: "arn:aws:iam::222222222222:policy/foundation/foundation-boundary",
 };
 
 async function recordAccess(overrides: Partial<LabAccessArgs> = {}) {
@@ -36,7 +39,13 @@ describe("LabAccess", () => {
       kmsKeyId: KEY,
       recoveryWindowInDays: 30,
     });
-    expect(rec.ofType("aws:iam/user:User").map((u) => u.inputs.name)).toEqual(["lab-dns", "lab-secrets"]);
+    expect(rec.ofType("aws:iam/user:User").map((u) => rec.inputsOf(u.name, u.type))).toEqual(
+      ["lab-dns", "lab-secrets"].map((name) => ({
+        name,
+        path: "/foundation/lab/",
+        permissionsBoundary: "arn:aws:iam::222222222222:policy/foundation/foundation-boundary",
+      })),
+    );
     expect(rec.outputs.names).toEqual({ "eve-skill-farm/credentials": "lab/eve-skill-farm/credentials" });
   });
 
@@ -49,8 +58,11 @@ describe("LabAccess", () => {
     expect(Object.keys((rec.outputs.dns as Secret).value as object)).toEqual(["accessKeyId", "secretAccessKey"]);
   });
 
-  it("scopes DNS changes to the zone and secret reads to the prefix", async () => {
+  it("scopes DNS changes to the zone and secret reads to the prefix, in the lab's own account", async () => {
     const rec = await recordAccess();
+    expect(rec.inputsOf("lab-secrets", "aws:iam/userPolicy:UserPolicy").policy).toBe(
+      secretsReadPolicy("eu-central-1", "222222222222", "lab/", KEY),
+    );
     const zoneArn = rec.named("lab-zone").outputs.arn as string;
     expect(rec.inputsOf("lab-dns", "aws:iam/userPolicy:UserPolicy").policy).toBe(dnsPolicy(zoneArn));
     expect(JSON.parse(dnsPolicy(zoneArn)).Statement[0]).toEqual({

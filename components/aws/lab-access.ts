@@ -19,6 +19,16 @@ export interface LabAccessArgs {
    * keys per user), so a rotation is one `pulumi up` of `aws` followed by one of `lab`.
    */
   readonly credentialRotation: string;
+  /** The account the lab's resources live in (the provider's account); it scopes the secrets policy. */
+  readonly accountId: pulumi.Input<string>;
+  /** The region of the secrets. */
+  readonly region: string;
+  /**
+   * ARN of the account's permissions boundary, which both users carry: the deployer role may create and change
+   * users only with it (components/aws/guardrails.ts). Pass it as an Output of the boundary policy so the users
+   * wait for it.
+   */
+  readonly permissionsBoundary?: pulumi.Input<string>;
 }
 
 /** Credentials of one IAM user, as the cluster's controllers read them. */
@@ -100,9 +110,6 @@ export class LabAccess extends pulumi.ComponentResource {
         this,
       );
     }
-    const region = aws.getRegionOutput({}, { parent: this }).region;
-    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-
     const zone = new aws.route53.Zone(
       `${name}-zone`,
       { name: args.domain, comment: "The lab cluster's domain (ExternalDNS, cert-manager)", forceDestroy: false },
@@ -137,7 +144,11 @@ export class LabAccess extends pulumi.ComponentResource {
     const user = (purpose: string, policy: pulumi.Input<string>) => {
       const iamUser = new aws.iam.User(
         `${name}-${purpose}`,
-        { name: `${name}-${purpose}`, path: `${FOUNDATION_IAM_PATH}lab/` },
+        {
+          name: `${name}-${purpose}`,
+          path: `${FOUNDATION_IAM_PATH}lab/`,
+          permissionsBoundary: args.permissionsBoundary,
+        },
         { parent: this },
       );
       new aws.iam.UserPolicy(`${name}-${purpose}`, { user: iamUser.name, policy }, { parent: this });
@@ -160,8 +171,8 @@ export class LabAccess extends pulumi.ComponentResource {
     this.secretsCredentials = user(
       "secrets",
       pulumi
-        .all([region, accountId, args.secretsKeyArn])
-        .apply(([r, account, key]) => secretsReadPolicy(r, account, args.secretsPrefix, key)),
+        .all([args.accountId, args.secretsKeyArn])
+        .apply(([account, key]) => secretsReadPolicy(args.region, account, args.secretsPrefix, key)),
     );
     this.registerOutputs({
       zoneId: this.zoneId,

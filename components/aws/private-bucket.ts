@@ -1,14 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { renderPolicy } from "./policy-document";
+import { renderPolicy, Statement } from "./policy-document";
 
-/**
- * The bucket policy every Foundation bucket carries: nothing reaches it without TLS 1.2 or newer.
- * See https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html
- */
-export function tlsOnlyBucketPolicy(bucketArn: string): string {
+/** The statements that refuse every request made without TLS 1.2 or newer. */
+function tlsOnlyStatements(bucketArn: string): Statement[] {
   const resources = [bucketArn, `${bucketArn}/*`];
-  return renderPolicy([
+  return [
     {
       Sid: "DenyInsecureTransport",
       Effect: "Deny",
@@ -25,7 +22,55 @@ export function tlsOnlyBucketPolicy(bucketArn: string): string {
       Resource: resources,
       Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
     },
-  ]);
+  ];
+}
+
+/**
+ * The bucket policy of a bucket that is only reachable over TLS 1.2 or newer.
+ * See https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html
+ */
+export function tlsOnlyBucketPolicy(bucketArn: string): string {
+  return renderPolicy(tlsOnlyStatements(bucketArn));
+}
+
+/**
+ * The statements that refuse an upload asking for any encryption but SSE-KMS with the bucket's own key: another
+ * algorithm (`AES256`, `aws:kms:dsse`) or another KMS key (one the uploader controls, which would lock the bucket's
+ * owner out of the object). An upload that asks for nothing gets the bucket's default, the same key, so both Denies
+ * apply only when the header is present (`Null` false); a negated operator alone would also refuse header-less
+ * uploads, which the Pulumi state backend and the runner cache make. The key is named by its ARN, the form the
+ * condition key compares (https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
+ */
+export function kmsUploadsOnlyStatements(bucketArn: string, kmsKeyArn: string): Statement[] {
+  const algorithm = "s3:x-amz-server-side-encryption";
+  const keyId = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+  return [
+    {
+      Sid: "DenyOtherEncryption",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:PutObject",
+      Resource: `${bucketArn}/*`,
+      Condition: { StringNotEquals: { [algorithm]: "aws:kms" }, Null: { [algorithm]: "false" } },
+    },
+    {
+      Sid: "DenyOtherKmsKey",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:PutObject",
+      Resource: `${bucketArn}/*`,
+      Condition: { StringNotEquals: { [keyId]: kmsKeyArn }, Null: { [keyId]: "false" } },
+    },
+  ];
+}
+
+/**
+ * The bucket policy every Foundation bucket carries: TLS 1.2 or newer only, and uploads encrypted with the bucket's
+ * own customer key only.
+ */
+export function privateBucketPolicy(bucketArn: string, kmsKeyArn: string): string {
+  return renderPolicy([...tlsOnlyStatements(bucketArn), ...kmsUploadsOnlyStatements(bucketArn, kmsKeyArn)]);
 }
 
 /** Arguments of {@link PrivateBucket}. */
@@ -52,7 +97,8 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
  * An S3 bucket that is private in every way S3 allows: ACLs disabled (bucket-owner-enforced), the full public
- * access block, SSE-KMS with a customer key and S3 Bucket Keys, and a TLS-only bucket policy. Optionally
+ * access block, SSE-KMS with a customer key and S3 Bucket Keys, and a bucket policy that refuses requests without
+ * TLS and uploads that ask for another encryption or another key. Optionally
  * versioned and with lifecycle rules.
  */
 export class PrivateBucket extends pulumi.ComponentResource {
@@ -122,7 +168,10 @@ export class PrivateBucket extends pulumi.ComponentResource {
     }
     new aws.s3.BucketPolicy(
       `${name}-policy`,
-      { bucket: bucket.id, policy: bucket.arn.apply(tlsOnlyBucketPolicy) },
+      {
+        bucket: bucket.id,
+        policy: pulumi.all([bucket.arn, args.kmsKeyArn]).apply(([arn, key]) => privateBucketPolicy(arn, key)),
+      },
       // A bucket policy put before the public access block is in place could be judged public and refused.
       { parent: this, dependsOn: [publicAccess, ownership] },
     );

@@ -33,6 +33,7 @@ const args: RunnerFleetArgs = {
   region: "eu-central-1",
   accountId: "123456789012",
   managerCommonName: "gitlab-runner-manager",
+  permissionsBoundary: "arn:aws:iam::123456789012:policy/foundation/foundation-boundary",
 };
 
 async function recordFleet() {
@@ -190,6 +191,13 @@ describe("RunnerFleet", () => {
     expect(rec.inputsOf("ci-manager", "aws:rolesanywhere/profile:Profile").roleArns).toEqual([
       rec.named("ci-manager", "aws:iam/role:Role").outputs.arn,
     ]);
+  });
+
+  it("bounds the manager role with the account's permissions boundary", async () => {
+    const rec = await recordFleet();
+    expect(rec.inputsOf("ci-manager", "aws:iam/role:Role").permissionsBoundary).toBe(
+      "arn:aws:iam::123456789012:policy/foundation/foundation-boundary",
+    );
   });
 
   it("makes the CA and the manager's certificate as Roles Anywhere requires, key secret, CA protected", async () => {

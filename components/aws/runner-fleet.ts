@@ -50,8 +50,14 @@ export interface RunnerFleetArgs {
   readonly cacheKeyAlias: string;
   /** The region the fleet runs in. */
   readonly region: string;
-  /** The account the fleet runs in. */
-  readonly accountId: string;
+  /** The account the fleet runs in (the provider's account). */
+  readonly accountId: pulumi.Input<string>;
+  /**
+   * ARN of the account's permissions boundary, which the manager role carries: the deployer role may create and
+   * change roles only with it (components/aws/guardrails.ts). Pass it as an Output of the boundary policy so the role
+   * waits for it.
+   */
+  readonly permissionsBoundary?: pulumi.Input<string>;
   /** Subject CN of the manager's client certificate; the role trusts only that CN. */
   readonly managerCommonName: string;
   /** Validity of the manager's client certificate. @default 8760 (one year) */
@@ -339,6 +345,7 @@ export class RunnerFleet extends pulumi.ComponentResource {
         path: FOUNDATION_IAM_PATH,
         description: "GitLab Runner manager on premises, through IAM Roles Anywhere",
         assumeRolePolicy: trustAnchor.arn.apply((arn) => managerTrustPolicy(arn, args.managerCommonName)),
+        permissionsBoundary: args.permissionsBoundary,
       },
       { parent: this },
     );
@@ -378,9 +385,15 @@ export class RunnerFleet extends pulumi.ComponentResource {
         role: role.name,
         name: "fleeting-and-cache",
         policy: pulumi
-          .all([pulumi.all(groups.map((g) => g.arn)), pulumi.all(groups.map((g) => g.name)), cache.arn, cacheKey.arn])
-          .apply(([arns, names, bucketArn, keyArn]) =>
-            managerPolicy(arns, names, args.region, args.accountId, bucketArn, keyArn),
+          .all([
+            pulumi.all(groups.map((g) => g.arn)),
+            pulumi.all(groups.map((g) => g.name)),
+            cache.arn,
+            cacheKey.arn,
+            args.accountId,
+          ])
+          .apply(([arns, names, bucketArn, keyArn, accountId]) =>
+            managerPolicy(arns, names, args.region, accountId, bucketArn, keyArn),
           ),
       },
       { parent: this },

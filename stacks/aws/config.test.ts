@@ -17,6 +17,10 @@ interface IdentityCenter {
 interface RunnerFleet {
   pools: { name: string; instanceTypes: string[]; spot: boolean }[];
 }
+interface Workloads {
+  runnerFleet: string;
+  lab: string;
+}
 interface GitlabOidc {
   url: string;
   roles: { kind: string; projects: string[]; refs?: string[] }[];
@@ -45,6 +49,8 @@ describe("aws config: landing zone topology", () => {
       edited<Organization>("organization", (o) => (o.accounts[1].name = "ci")),
       [
         "  - foundation:organization.accounts[1].name: duplicate account name 'ci' ('management' is the management account)",
+        // The lab's workloads now name an account that no longer exists.
+        "  - foundation:workloads.lab: 'lab' is not a member account of organization.accounts (workloads never run in the management account, where no SCP applies); known: ci",
         // The renamed account's assignments now point at nothing, and say so.
         "  - foundation:identityCenter.assignments[0]: unknown account 'lab'; known: management, ci",
         "  - foundation:identityCenter.assignments[1]: unknown account 'lab'; known: management, ci",
@@ -55,6 +61,7 @@ describe("aws config: landing zone topology", () => {
       edited<Organization>("organization", (o) => (o.accounts[1].name = "management")),
       [
         "  - foundation:organization.accounts[1].name: duplicate account name 'management' ('management' is the management account)",
+        "  - foundation:workloads.lab: 'lab' is not a member account of organization.accounts (workloads never run in the management account, where no SCP applies); known: ci",
         "  - foundation:identityCenter.assignments[0]: unknown account 'lab'; known: management, ci",
         "  - foundation:identityCenter.assignments[1]: unknown account 'lab'; known: management, ci",
       ],
@@ -94,6 +101,20 @@ describe("aws config: landing zone topology", () => {
       [
         "  - foundation:identityCenter.assignments[0]: unknown group 'ops'; known: platform-admins, developers",
         "  - foundation:identityCenter.assignments[0]: unknown account 'prod'; known: management, ci, lab",
+      ],
+    ],
+    [
+      "workloads in the management account",
+      edited<Workloads>("workloads", (w) => (w.runnerFleet = "management")),
+      [
+        "  - foundation:workloads.runnerFleet: 'management' is not a member account of organization.accounts (workloads never run in the management account, where no SCP applies); known: ci, lab",
+      ],
+    ],
+    [
+      "workloads in an account the organization does not have",
+      edited<Workloads>("workloads", (w) => (w.lab = "prod")),
+      [
+        "  - foundation:workloads.lab: 'prod' is not a member account of organization.accounts (workloads never run in the management account, where no SCP applies); known: ci, lab",
       ],
     ],
     [
@@ -154,5 +175,116 @@ describe("aws config: landing zone topology", () => {
     ],
   ])("refuses %s, naming the key", (_label, config, expected) => {
     expect(problemsOf(config)).toEqual(expected);
+  });
+});
+
+interface Fleet {
+  vpcCidr: string;
+  availabilityZones: string[];
+  managerSourceCidrs: string[];
+  cacheBucketName: string;
+}
+
+describe("aws config: values AWS would refuse halfway through an up", () => {
+  it.each([
+    [
+      "zones of another region, and a zone twice",
+      edited<Fleet>("runnerFleet", (f) => (f.availabilityZones = ["eu-west-1a", "eu-central-1b", "eu-central-1b"])),
+      [
+        "  - foundation:runnerFleet.availabilityZones[0]: 'eu-west-1a' is not a zone of region eu-central-1; use zones like eu-central-1a",
+        "  - foundation:runnerFleet.availabilityZones[2]: 'eu-central-1b' is listed twice; list each zone once",
+      ],
+    ],
+    [
+      "a VPC of every address",
+      edited<Fleet>("runnerFleet", (f) => (f.vpcCidr = "0.0.0.0/0")),
+      [
+        "  - foundation:runnerFleet.vpcCidr: 0.0.0.0/0 is a /0; a VPC takes a /16 to /28 and the fleet carves a /4 per zone from it: give a private /16 to /24, e.g. 10.40.0.0/16",
+      ],
+    ],
+    [
+      "a public VPC block, and the manager's address inside the VPC",
+      edited<Fleet>("runnerFleet", (f) => {
+        f.vpcCidr = "203.0.113.0/24";
+        f.managerSourceCidrs = ["10.40.0.7/32"];
+      }),
+      [
+        "  - foundation:runnerFleet.vpcCidr: 203.0.113.0/24 is not a private range (RFC 1918); use a block of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
+      ],
+    ],
+    [
+      "SSH to the fleet from anywhere, and from the fleet's own VPC",
+      edited<Fleet>("runnerFleet", (f) => (f.managerSourceCidrs = ["0.0.0.0/0", "10.40.3.0/24"])),
+      [
+        "  - foundation:runnerFleet.managerSourceCidrs[0]: 0.0.0.0/0 lets every address reach SSH on the fleet's instances; give the lab's egress address, e.g. 198.51.100.7/32",
+        "  - foundation:runnerFleet.managerSourceCidrs[1]: 10.40.3.0/24 overlaps the fleet's own VPC 10.40.0.0/16; give the manager's public egress address",
+      ],
+    ],
+    [
+      "the cache bucket named like the state bucket",
+      edited<Fleet>("runnerFleet", (f) => (f.cacheBucketName = "mson-foundation-state-example")),
+      [
+        "  - foundation:runnerFleet.cacheBucketName: 'mson-foundation-state-example' is the state bucket's name too; jobs write the cache, so it must be a bucket of its own",
+      ],
+    ],
+    [
+      "two keys under one alias, one of them the state key's",
+      edited<{ runnerCacheAlias: string; appSecretsAlias: string }>("kms", (k) => {
+        k.runnerCacheAlias = "foundation-state";
+        k.appSecretsAlias = "foundation-state";
+      }),
+      [
+        "  - foundation:kms.runnerCacheAlias: 'foundation-state' is also stateBackend.keyAlias; give every key its own alias, so a policy or a runbook that names one names only that key",
+        "  - foundation:kms.appSecretsAlias: 'foundation-state' is also stateBackend.keyAlias; give every key its own alias, so a policy or a runbook that names one names only that key",
+      ],
+    ],
+    [
+      "an alias in AWS's reserved namespace",
+      edited<{ appSecretsAlias: string }>("kms", (k) => (k.appSecretsAlias = "aws/secretsmanager")),
+      [
+        '  - foundation:kms.appSecretsAlias: aws/ is reserved for AWS managed keys; got the string "aws/secretsmanager"',
+      ],
+    ],
+    [
+      "a tag value with emoji, and a tag key in AWS's namespace",
+      edited<{ accounts: { tags: Record<string, string> }[] }>(
+        "organization",
+        (o) => (o.accounts[0].tags = { Purpose: "ci 🚀", "aws:team": "platform" }),
+      ),
+      [
+        '  - foundation:organization.accounts[0].tags.Purpose: must be at most 256 letters, digits, spaces and _ . : / = + - @ (what AWS accepts in a tag); got the string "ci 🚀"',
+        "  - foundation:organization.accounts[0].tags.aws:team: the aws: prefix is reserved for AWS; rename the tag",
+      ],
+    ],
+    [
+      "a secret that climbs out of the lab's prefix, and one listed twice",
+      edited<{ secrets: string[] }>(
+        "lab",
+        (l) => (l.secrets = ["../prod/db", "eve-skill-farm/credentials", "eve-skill-farm/credentials"]),
+      ),
+      [
+        "  - foundation:lab.secrets[0]: must be names of letters, digits and _ + = . @ - separated by single '/', without '.' or '..' segments; got the string \"../prod/db\"",
+        "  - foundation:lab.secrets[2]: 'eve-skill-farm/credentials' is listed twice; list each secret once",
+      ],
+    ],
+    [
+      "an Identity Center group and a permission set defined twice",
+      edited<{ groups: { name: string }[]; permissionSets: { name: string }[] }>("identityCenter", (ic) => {
+        ic.groups.push({ ...ic.groups[0] });
+        ic.permissionSets.push({ ...ic.permissionSets[0] });
+      }),
+      [
+        "  - foundation:identityCenter.groups[2].name: 'platform-admins' is defined twice; give each its own name",
+        "  - foundation:identityCenter.permissionSets[2].name: 'Administrator' is defined twice; give each its own name",
+      ],
+    ],
+  ])("refuses %s, naming the key and the fix", (_label, config, expected) => {
+    expect(problemsOf(config)).toEqual(expected);
+  });
+
+  it("refuses an owner that cannot be a tag value on every resource", () => {
+    expect(problemsOf({ ...sample, "foundation:owner": "platform ✨" })).toEqual([
+      "  - foundation:owner: is a tag value on every AWS resource: at most 256 letters, digits, spaces and _ . : / = + - @",
+    ]);
   });
 });

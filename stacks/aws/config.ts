@@ -3,8 +3,50 @@ import { z } from "zod";
 import { ciRoleProblems } from "../../components/aws/gitlab-oidc";
 import { assignmentProblems } from "../../components/aws/identity-center";
 import { poolProblems } from "../../components/runner/model";
-import { awsRegion, cidr, commonShape, email, hostname, httpsUrl, loadConfig } from "../configuration";
+import { cidrBounds, cidrContains, cidrsOverlap } from "../../components/common/ipv4";
+import {
+  awsRegion,
+  awsTagKey,
+  awsTagValue,
+  cidr,
+  commonShape,
+  email,
+  hostname,
+  httpsUrl,
+  loadConfig,
+  secretPath,
+} from "../configuration";
 import { GRAPH } from "../graph";
+
+/** A KMS alias without its `alias/` prefix (https://docs.aws.amazon.com/kms/latest/developerguide/alias-about.html). */
+const kmsAliasName = () =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9/_-]{1,250}$/, { error: "must be 1-250 letters, digits and / _ -, without the alias/ prefix" })
+    .refine((v) => !v.startsWith("aws/"), { error: "aws/ is reserved for AWS managed keys" });
+
+/** The private address ranges (RFC 1918) a VPC block comes from. */
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/**
+ * Why a block cannot be the fleet's VPC: AWS takes /16 to /28 blocks, the fleet carves a subnet four bits smaller
+ * per zone, and a VPC's block should be private (RFC 1918)
+ * (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
+ */
+function vpcCidrProblem(block: string): string | undefined {
+  const bits = Number(block.split("/")[1]);
+  if (bits < 16 || bits > 24) {
+    return (
+      `${block} is a /${bits}; a VPC takes a /16 to /28 and the fleet carves a /${Math.min(bits + 4, 32)} per zone ` +
+      "from it: give a private /16 to /24, e.g. 10.40.0.0/16"
+    );
+  }
+  const [first, last] = cidrBounds(block);
+  if (!PRIVATE_RANGES.some((range) => cidrContains(range, first) && cidrContains(range, last))) {
+    return `${block} is not a private range (RFC 1918); use a block of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16`;
+  }
+  return undefined;
+}
 
 /** The name assignments use for the management account itself, which is not a member account resource. */
 export const MANAGEMENT_ACCOUNT = "management";
@@ -19,7 +61,7 @@ const accountSchema = z
     name: name("account"),
     email: email(),
     ou: z.string(),
-    tags: z.record(z.string(), z.string()).default({}),
+    tags: z.record(z.string(), awsTagValue()).default({}),
     adoptId: z
       .string()
       .regex(/^\d{12}$/, { error: "must be the 12-digit id of the existing account to adopt" })
@@ -122,6 +164,19 @@ export const awsConfigSchema = z
         accounts: z.array(accountSchema),
       })
       .strict(),
+    /**
+     * The member accounts (names from `organization.accounts`) the workloads live in, each reached through its own
+     * provider and `foundation-deployer` role; the management account keeps only the organization, Identity Center,
+     * the state backend and the CI roles (docs/runbooks/landing-zone.md, "Member accounts").
+     */
+    workloads: z
+      .object({
+        /** The runner fleet, its cache bucket and key, and Roles Anywhere. */
+        runnerFleet: name("account"),
+        /** The lab's DNS zone, its secrets and their key, and the IAM users of its controllers. */
+        lab: name("account"),
+      })
+      .strict(),
     identityCenter: z
       .object({
         groups: z.array(z.object({ name: name("group"), description: z.string() }).strict()),
@@ -142,14 +197,8 @@ export const awsConfigSchema = z
       .strict(),
     kms: z
       .object({
-        runnerCacheAlias: z
-          .string()
-          .regex(/^[A-Za-z0-9/_-]+$/)
-          .default("foundation-runner-cache"),
-        appSecretsAlias: z
-          .string()
-          .regex(/^[A-Za-z0-9/_-]+$/)
-          .default("foundation-app-secrets"),
+        runnerCacheAlias: kmsAliasName().default("foundation-runner-cache"),
+        appSecretsAlias: kmsAliasName().default("foundation-app-secrets"),
       })
       .strict(),
     runnerFleet: z
@@ -170,8 +219,13 @@ export const awsConfigSchema = z
       .object({
         /** The lab's DNS domain; its hosted zone lives here. */
         domain: hostname(),
-        secretsPrefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/, { error: "must end in '/', e.g. lab/" }),
-        secrets: z.array(z.string().min(1)),
+        secretsPrefix: z
+          .string()
+          .regex(/\/$/, { error: "must end in '/', e.g. lab/" })
+          .refine((v) => secretPath().safeParse(v.slice(0, -1)).success, {
+            error: "must be names of letters, digits and _ + = . @ - separated by '/', ending in '/', e.g. lab/",
+          }),
+        secrets: z.array(secretPath()),
         credentialRotation: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: "must be a short label such as 2026-11" }),
       })
       .strict(),
@@ -202,8 +256,24 @@ export const awsConfigSchema = z
         );
       }
       if (emails.indexOf(a.email.toLowerCase()) !== i) issue([...at, "email"], `duplicate account email '${a.email}'`);
+      for (const key of Object.keys(a.tags)) {
+        const parsed = awsTagKey().safeParse(key);
+        if (!parsed.success) issue([...at, "tags", key], `${parsed.error.issues[0].message}; rename the tag`);
+      }
       if (!ouNames.includes(a.ou)) issue([...at, "ou"], `unknown OU '${a.ou}'; known OUs: ${ouNames.join(", ")}`);
     });
+
+    const members = [...new Set(accountNames)].filter((n) => n !== MANAGEMENT_ACCOUNT);
+    for (const placement of ["runnerFleet", "lab"] as const) {
+      const account = config.workloads[placement];
+      if (!members.includes(account)) {
+        issue(
+          ["workloads", placement],
+          `'${account}' is not a member account of organization.accounts (workloads never run in the ` +
+            `management account, where no SCP applies); known: ${members.join(", ") || "none"}`,
+        );
+      }
+    }
 
     const problems = assignmentProblems(ic.assignments, {
       groups: ic.groups.map((g) => g.name),
@@ -229,6 +299,69 @@ export const awsConfigSchema = z
         issue([...at, ...(field ? field.split(".") : [])], message ?? problem);
       }
     });
+
+    const fleet = config.runnerFleet;
+    fleet.availabilityZones.forEach((zone, i) => {
+      const at = ["runnerFleet", "availabilityZones", i];
+      if (!zone.startsWith(config.region) || !/^[a-z]$/.test(zone.slice(config.region.length))) {
+        issue(at, `'${zone}' is not a zone of region ${config.region}; use zones like ${config.region}a`);
+      } else if (fleet.availabilityZones.indexOf(zone) !== i) {
+        issue(at, `'${zone}' is listed twice; list each zone once`);
+      }
+    });
+    const vpcProblem = vpcCidrProblem(fleet.vpcCidr);
+    if (vpcProblem) issue(["runnerFleet", "vpcCidr"], vpcProblem);
+    fleet.managerSourceCidrs.forEach((block, i) => {
+      if (block.endsWith("/0")) {
+        issue(
+          ["runnerFleet", "managerSourceCidrs", i],
+          `${block} lets every address reach SSH on the fleet's instances; give the lab's egress address, e.g. 198.51.100.7/32`,
+        );
+      } else if (!vpcProblem && cidrsOverlap(block, fleet.vpcCidr)) {
+        issue(
+          ["runnerFleet", "managerSourceCidrs", i],
+          `${block} overlaps the fleet's own VPC ${fleet.vpcCidr}; give the manager's public egress address`,
+        );
+      }
+    });
+    if (fleet.cacheBucketName === config.stateBackend.bucketName) {
+      issue(
+        ["runnerFleet", "cacheBucketName"],
+        `'${fleet.cacheBucketName}' is the state bucket's name too; jobs write the cache, so it must be a bucket of its own`,
+      );
+    }
+    const aliases: [string[], string][] = [
+      [["stateBackend", "keyAlias"], config.stateBackend.keyAlias.replace(/^alias\//, "")],
+      [["kms", "runnerCacheAlias"], config.kms.runnerCacheAlias],
+      [["kms", "appSecretsAlias"], config.kms.appSecretsAlias],
+    ];
+    aliases.forEach(([path, alias], i) => {
+      const first = aliases.findIndex(([, other]) => other === alias);
+      if (first !== i) {
+        issue(
+          path,
+          `'${alias}' is also ${aliases[first][0].join(".")}; give every key its own alias, so a policy or a runbook that names one names only that key`,
+        );
+      }
+    });
+    config.lab.secrets.forEach((secret, i) => {
+      if (config.lab.secrets.indexOf(secret) !== i)
+        issue(["lab", "secrets", i], `'${secret}' is listed twice; list each secret once`);
+    });
+    for (const [key, list] of [
+      ["groups", ic.groups.map((g) => g.name)],
+      ["permissionSets", ic.permissionSets.map((p) => p.name)],
+    ] as const) {
+      list.forEach((item, i) => {
+        if (list.indexOf(item) !== i)
+          issue(["identityCenter", key, i, "name"], `'${item}' is defined twice; give each its own name`);
+      });
+    }
+    for (const key of ["owner", "costCenter"] as const) {
+      if (!awsTagValue().safeParse(config[key]).success) {
+        issue([key], "is a tag value on every AWS resource: at most 256 letters, digits, spaces and _ . : / = + - @");
+      }
+    }
 
     const kinds = gitlabOidc.roles.map((r) => r.kind);
     for (const kind of ["preview", "deploy"] as const) {

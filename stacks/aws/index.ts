@@ -4,127 +4,42 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { GitlabOidc } from "../../components/aws/gitlab-oidc";
-import { FOUNDATION_IAM_PATH } from "../../components/aws/iam-path";
+import { foundationRoleArn } from "../../components/aws/iam-path";
 import { IdentityCenter } from "../../components/aws/identity-center";
 import { KmsKey } from "../../components/aws/kms-key";
 import { LabAccess } from "../../components/aws/lab-access";
+import { MemberAccountAccess } from "../../components/aws/member-account";
 import { Organization } from "../../components/aws/organization";
-import { renderPolicy } from "../../components/aws/policy-document";
+import { PermissionsBoundary } from "../../components/aws/permissions-boundary";
 import { RunnerFleet } from "../../components/aws/runner-fleet";
 import { StateBackend } from "../../components/aws/state-backend";
 import { standardTags } from "../../components/aws/tags";
 import { ContractExports } from "../contract";
+import { accountProvider, MEMBER_ROLE_ENV, memberRoleArn } from "./accounts";
+import { deployPolicy, previewPolicy } from "./ci-policies";
 import { awsConfig, MANAGEMENT_ACCOUNT } from "./config";
 import { awsOutputs } from "./outputs";
 
-/**
- * The services the deploy role may change: the ones Foundation's stacks manage, and nothing else. A service-level
- * grant (not `*:*`) keeps a compromised pipeline out of everything the landing zone does not own. IAM is not among
- * them: the deploy role writes IAM identities under Foundation's path only ({@link deployPolicy}).
- */
-export const DEPLOY_SERVICES = [
-  "autoscaling",
-  "ec2",
-  "identitystore",
-  "kms",
-  "organizations",
-  "rolesanywhere",
-  "route53",
-  "secretsmanager",
-  "s3",
-  "sso",
-  "ssm",
-] as const;
-
-/** What {@link deployPolicy} scopes its grants and guardrails to. */
-export interface DeployScope {
-  /** The management account the stacks deploy into. */
-  readonly accountId: string;
-  /** Host of the GitLab instance: the name of its IAM OIDC provider. */
-  readonly gitlabHost: string;
-  /** The Pulumi state bucket. */
-  readonly stateBucketName: string;
-}
-
-/**
- * The deploy role's policy. Allows: the managed services; IAM reads everywhere (refresh reads attached AWS-managed
- * policies); IAM writes only to roles, policies and users under {@link FOUNDATION_IAM_PATH} and to the GitLab OIDC
- * provider, plus the service-linked roles that Auto Scaling, Spot and Identity Center create for themselves. Denies,
- * whatever a later grant says, what no pipeline may do even to resources it manages: take the account out of the
- * organization or close an account, delete or disable a KMS key (keys are `protect`ed; deleting one is a person's
- * decision), and delete the state bucket, its policy or old state versions (docs/runbooks/bootstrap-state.md).
- */
-export function deployPolicy(scope: DeployScope): string {
-  const iam = (resource: string) => `arn:aws:iam::${scope.accountId}:${resource}`;
-  const bucket = `arn:aws:s3:::${scope.stateBucketName}`;
-  return renderPolicy([
-    {
-      Sid: "ManageFoundationServices",
-      Effect: "Allow",
-      Action: DEPLOY_SERVICES.map((service) => `${service}:*`),
-      Resource: "*",
-    },
-    { Sid: "ReadIam", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
-    {
-      Sid: "ManageFoundationIdentities",
-      Effect: "Allow",
-      Action: "iam:*",
-      Resource: [
-        iam(`role${FOUNDATION_IAM_PATH}*`),
-        iam(`policy${FOUNDATION_IAM_PATH}*`),
-        iam(`user${FOUNDATION_IAM_PATH}*`),
-        iam(`oidc-provider/${scope.gitlabHost}`),
-      ],
-    },
-    {
-      Sid: "CreateServiceLinkedRoles",
-      Effect: "Allow",
-      Action: "iam:CreateServiceLinkedRole",
-      Resource: iam("role/aws-service-role/*"),
-      Condition: {
-        StringEquals: {
-          "iam:AWSServiceName": ["autoscaling.amazonaws.com", "spot.amazonaws.com", "sso.amazonaws.com"],
-        },
-      },
-    },
-    {
-      Sid: "KeepTheOrganization",
-      Effect: "Deny",
-      Action: [
-        "organizations:CloseAccount",
-        "organizations:DeleteOrganization",
-        "organizations:LeaveOrganization",
-        "organizations:RemoveAccountFromOrganization",
-      ],
-      Resource: "*",
-    },
-    { Sid: "KeepKeys", Effect: "Deny", Action: ["kms:DisableKey", "kms:ScheduleKeyDeletion"], Resource: "*" },
-    {
-      Sid: "KeepState",
-      Effect: "Deny",
-      Action: ["s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:DeleteObjectVersion"],
-      Resource: [bucket, `${bucket}/*`],
-    },
-  ]);
-}
+/** The CI roles' policies, defined in ./ci-policies.ts and re-exported where the program and its tests import them. */
+export { DEPLOY_SERVICES, deployPolicy, previewPolicy } from "./ci-policies";
+/** What the deploy policy is scoped to. */
+export type { DeployScope } from "./ci-policies";
 
 /** Registers the `aws` stack's resources and returns its contract's outputs. */
 export function awsProgram(): ContractExports<typeof awsOutputs> {
   const config = awsConfig();
-  const provider = new aws.Provider("aws", {
-    region: config.region as aws.Region,
-    // Refuse to touch any account but the management account named in config.
-    allowedAccountIds: [config.accountId],
-    defaultTags: {
-      tags: standardTags({
-        project: pulumi.getProject(),
-        stack: pulumi.getStack(),
-        owner: config.owner,
-        costCenter: config.costCenter,
-      }),
-    },
+  const tags = standardTags({
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    owner: config.owner,
+    costCenter: config.costCenter,
   });
-  const opts = { providers: { aws: provider, random: new random.Provider("random"), tls: new tls.Provider("tls") } };
+  // The management account: the organization, Identity Center, the state backend and the CI roles, with the
+  // ambient credentials (a person's profile, or the CI role the job assumed).
+  const provider = accountProvider("aws", { region: config.region, accountId: config.accountId, tags });
+  const randomProvider = new random.Provider("random");
+  const tlsProvider = new tls.Provider("tls");
+  const opts = { providers: { aws: provider, random: randomProvider, tls: tlsProvider } };
 
   const organization = new Organization(
     "organization",
@@ -141,9 +56,11 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
     [MANAGEMENT_ACCOUNT]: config.accountId,
     ...ids,
   }));
+  const accountIdOf = (name: string) => accountIds.apply((ids) => ids[name]);
+  const allAccounts = [MANAGEMENT_ACCOUNT, ...config.organization.accounts.map((a) => a.name)];
 
   const instance = aws.ssoadmin.getInstancesOutput({}, { provider });
-  new IdentityCenter(
+  const identityCenter = new IdentityCenter(
     "identity-center",
     {
       instanceArn: instance.arns[0],
@@ -154,15 +71,14 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
         inlinePolicy: set.inlinePolicy ? JSON.stringify(set.inlinePolicy) : undefined,
       })),
       assignments: config.identityCenter.assignments,
-      accountIds: Object.fromEntries(
-        [MANAGEMENT_ACCOUNT, ...config.organization.accounts.map((a) => a.name)].map((n) => [
-          n,
-          accountIds.apply((ids) => ids[n]),
-        ]),
-      ),
+      accountIds: Object.fromEntries(allAccounts.map((n) => [n, accountIdOf(n)])),
     },
     opts,
   );
+
+  // The member accounts that hold workloads, in config order, each once.
+  const memberAccounts = [...new Set([config.workloads.runnerFleet, config.workloads.lab])];
+  const memberAccountIds = pulumi.all(memberAccounts.map(accountIdOf));
 
   const roleSpecs = config.gitlabOidc.roles;
   const previewSpec = roleSpecs.find((r) => r.kind === "preview");
@@ -175,23 +91,19 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
       audience: config.gitlabOidc.audience,
       roles: roleSpecs.map((spec) =>
         spec.kind === "preview"
-          ? { ...spec, managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }
-          : {
+          ? {
               ...spec,
-              inlinePolicies: {
-                "foundation-deploy": deployPolicy({
-                  accountId: config.accountId,
-                  gitlabHost: new URL(config.gitlabOidc.url).host,
-                  stateBucketName: config.stateBackend.bucketName,
-                }),
-              },
-            },
+              managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+              inlinePolicies: { "foundation-preview": memberAccountIds.apply(previewPolicy) },
+            }
+          : spec,
       ),
     },
     opts,
   );
   const preview = oidc.roles[previewSpec.name];
   const deploy = oidc.roles[deploySpec.name];
+  const ciRoleArns = [previewSpec, deploySpec].map((spec) => foundationRoleArn(config.accountId, spec.name));
 
   const state = new StateBackend(
     "state",
@@ -209,6 +121,70 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
     opts,
   );
 
+  // The management account's boundary allows nothing: no workload runs there, so a role or user the deploy role
+  // could create there would be inert.
+  new PermissionsBoundary("iam-boundary", { accountId: config.accountId, allowedActions: [], ciRoleArns }, opts);
+
+  // The deploy policy names the managed policies the state backend attaches to the CI roles, so it is added after.
+  oidc.addInlinePolicy(
+    deploySpec.name,
+    "foundation-deploy",
+    pulumi
+      .all([
+        memberAccountIds,
+        state.readPolicyArn,
+        state.writePolicyArn,
+        instance.arns[0],
+        instance.identityStoreIds[0],
+        identityCenter.groupIds,
+        pulumi.all(allAccounts.map(accountIdOf)),
+      ])
+      .apply(([members, readPolicyArn, writePolicyArn, instanceArn, identityStoreId, groupIds, assignable]) =>
+        deployPolicy({
+          accountId: config.accountId,
+          region: config.region,
+          gitlabHost: new URL(config.gitlabOidc.url).host,
+          stateBucketName: config.stateBackend.bucketName,
+          stateKeyAlias: config.stateBackend.keyAlias,
+          ciRoleNames: [previewSpec.name, deploySpec.name],
+          ciPolicyArns: [readPolicyArn, writePolicyArn],
+          memberAccountIds: members,
+          identityCenter: {
+            instanceArn,
+            identityStoreId,
+            groupIds: Object.values(groupIds),
+            accountIds: assignable,
+            tags: { ManagedBy: tags.ManagedBy, Project: tags.Project, Stack: tags.Stack },
+          },
+        }),
+      ),
+  );
+
+  // One provider per member account, pinned to it, assuming the role that fits who runs the stack
+  // (stacks/aws/accounts.ts), and in each account the roles and boundary that make that possible.
+  const caller = aws.getCallerIdentityOutput({}, { provider });
+  const members = Object.fromEntries(
+    memberAccounts.map((account) => {
+      const accountId = accountIdOf(account);
+      const memberProvider = accountProvider(`aws-${account}`, {
+        region: config.region,
+        accountId,
+        roleArn: pulumi
+          .all([accountId, caller.arn])
+          .apply(([id, callerArn]) => memberRoleArn(id, callerArn, previewSpec.name, process.env[MEMBER_ROLE_ENV])),
+        tags,
+      });
+      const access = new MemberAccountAccess(
+        `member-${account}`,
+        { accountId, managementAccountId: config.accountId, deployRoleArn: deploy.arn, previewRoleArn: preview.arn },
+        { providers: { aws: memberProvider } },
+      );
+      return [account, { accountId, provider: memberProvider, access }] as const;
+    }),
+  );
+  const fleetAccount = members[config.workloads.runnerFleet];
+  const labAccount = members[config.workloads.lab];
+
   const fleet = new RunnerFleet(
     "ci",
     {
@@ -222,20 +198,23 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
       cacheKeyAlias: config.kms.runnerCacheAlias,
       managerCommonName: config.runnerFleet.managerCommonName,
       region: config.region,
-      accountId: config.accountId,
+      accountId: fleetAccount.accountId,
+      permissionsBoundary: fleetAccount.access.boundaryArn,
     },
-    opts,
+    { providers: { aws: fleetAccount.provider, random: randomProvider, tls: tlsProvider } },
   );
+
+  const labOpts = { providers: { aws: labAccount.provider, random: randomProvider, tls: tlsProvider } };
   const appSecrets = new KmsKey(
     "app-secrets",
     {
       description: "Application secrets of the lab cluster in Secrets Manager",
       alias: config.kms.appSecretsAlias,
-      accountId: config.accountId,
-      userArns: [deploy.arn],
+      accountId: labAccount.accountId,
+      userArns: [labAccount.access.deployerRoleArn],
       viaServices: [`secretsmanager.${config.region}.amazonaws.com`],
     },
-    opts,
+    labOpts,
   );
 
   const lab = new LabAccess(
@@ -246,8 +225,11 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
       secretsKeyArn: appSecrets.arn,
       secrets: config.lab.secrets,
       credentialRotation: config.lab.credentialRotation,
+      accountId: labAccount.accountId,
+      region: config.region,
+      permissionsBoundary: labAccount.access.boundaryArn,
     },
-    opts,
+    labOpts,
   );
 
   return {
