@@ -1,4 +1,4 @@
-import { connectionFromEnv, explainAccessError, gitlabApi, isTransient, retryAfterMs } from "./api";
+import { connectionFromEnv, explainAccessError, gitlabApi, isAmbiguous, isTransient, retryAfterMs } from "./api";
 import { GitlabDouble, startGitlabDouble } from "./testing/gitlab-double";
 import { apiFor, fakeClock } from "./testing/helpers";
 
@@ -19,9 +19,14 @@ describe("isTransient", () => {
     ["PUT", 503, true],
     ["DELETE", 502, true],
     ["POST", 500, false],
-    ["POST", 502, true],
-    ["POST", 503, true],
-    ["POST", 504, true],
+    ["POST", 502, false],
+    ["POST", 503, false],
+    ["POST", 504, false],
+    ["PATCH", 503, false],
+    ["PATCH", 429, true],
+    ["GET", 0, true],
+    ["DELETE", 0, true],
+    ["POST", 0, false],
     ["GET", 404, false],
     ["GET", 409, false],
     ["PUT", 403, false],
@@ -93,6 +98,34 @@ describe("retries over HTTP", () => {
       }),
     ).rejects.toThrow("GitLab answered POST /api/v4/user/runners with 500: 500 injected");
     expect(double.requestsTo("POST", "user/runners")).toHaveLength(1);
+  });
+
+  it.each([500, 502, 504])("never resends a POST answered %i: GitLab may have created the object", async (status) => {
+    double.inject({ method: "POST", route: "groups/mson/labels", status });
+    const error = await apiFor(double)
+      .createGroupLabel("mson", "type::bug", "#D9534F", "")
+      .catch((e: unknown) => e);
+    expect(isAmbiguous(error)).toBe(true);
+    expect((error as Error).message).toBe(
+      `GitLab answered POST /api/v4/groups/mson/labels with ${status}: ${status} injected`,
+    );
+    expect(double.requestsTo("POST", "groups/mson/labels")).toHaveLength(1);
+  });
+
+  it("retries a GET that got no answer, and reports a POST that got none as ambiguous", async () => {
+    const clock = fakeClock();
+    const unreachable = gitlabApi(
+      { url: "http://127.0.0.1:1", token: double.token },
+      { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 400, maxRetryAfterMs: 5_000, clock },
+    );
+    const read = await unreachable.groupId("mson").catch((e: unknown) => e);
+    expect((read as Error).message).toMatch(
+      /^GitLab did not answer GET \/api\/v4\/groups\/mson: no answer \(.+\) \(after 3 attempts\)$/,
+    );
+    expect(clock.sleeps).toEqual([100, 200]);
+    const create = await unreachable.createGroupLabel("mson", "type::bug", "#D9534F", "").catch((e: unknown) => e);
+    expect(isAmbiguous(create)).toBe(true);
+    expect(clock.sleeps).toEqual([100, 200]);
   });
 
   it("does not retry a 404", async () => {

@@ -4,8 +4,7 @@
  * into state (https://www.pulumi.com/docs/iac/concepts/providers/dynamic-providers/), so there are no classes to serialize, and the connection
  * is read from the environment each time a provider method runs, never captured.
  */
-import { DeployKeys, GroupLabels, Groups, GroupVariables, ProjectLabels, Runners, Users } from "@gitbeaker/rest";
-import { createRequesterFn, FormattedResponse, RequestOptions } from "@gitbeaker/requester-utils";
+import type { FormattedResponse, RequestOptions } from "@gitbeaker/requester-utils";
 import { RetryClock, systemClock } from "../talos/retry";
 
 /** Where GitLab is and the token to call it with. */
@@ -60,6 +59,25 @@ function httpError(request: string, status: number, detail: string): GitlabHttpE
   return Object.assign(new Error(`GitLab answered ${request} with ${status}: ${detail}`), { status, request, detail });
 }
 
+/**
+ * A request that got no answer at all (connection refused or reset, timeout): a {@link GitlabHttpError} with status
+ * 0, because whether GitLab acted on it is as unknown as after a 5xx.
+ */
+function noAnswer(request: string, cause: unknown): GitlabHttpError {
+  const detail = `no answer (${cause instanceof Error ? cause.message : String(cause)})`;
+  return Object.assign(new Error(`GitLab did not answer ${request}: ${detail}`), { status: 0, request, detail });
+}
+
+/**
+ * True when `error` leaves open whether GitLab did what was asked: a 5xx, or no answer at all. A 504 is the gateway
+ * giving up on a request that Puma may still complete, and a 500 or 502 may come after the database commit
+ * (https://docs.gitlab.com/api/rest/troubleshooting/#status-codes), so a creation that failed this way may have
+ * created the object.
+ */
+export function isAmbiguous(error: unknown): error is GitlabHttpError {
+  return isHttpError(error) && (error.status === 0 || error.status >= 500);
+}
+
 /** GitLab's error text: `message` (a string or a field → errors map) or `error`, else the raw body. */
 function errorDetail(text: string): string {
   try {
@@ -85,14 +103,18 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
 }
 
 /**
- * Whether a failed request may be sent again. 429 always: GitLab rejected it before doing anything. For POST (which
- * creates runners, labels, variables, keys), only the gateway errors 502/503/504, where the request never reached
- * the application; a 500 may have created the object already. Other methods are idempotent, so every 5xx.
+ * Whether a failed request may be sent again; `status` 0 means no answer at all. 429 always: GitLab's rate limits
+ * answer before the endpoint runs (https://docs.gitlab.com/api/rest/troubleshooting/#status-codes). POST and PATCH
+ * never otherwise: after a 5xx or no answer GitLab may have created the runner, label or key already (a 504 is the
+ * gateway giving up on a request the application may still finish), and a resent POST would make a second one, a
+ * second runner with a live token nobody holds. The resources resolve that ambiguity themselves, by looking the
+ * object up ({@link isAmbiguous}, provider-support.ts `createOnce`). GET, PUT and DELETE are idempotent: every 5xx
+ * and no answer are retried.
  */
 export function isTransient(method: string, status: number): boolean {
   if (status === 429) return true;
-  if (method === "POST") return status === 502 || status === 503 || status === 504;
-  return status >= 500 && status <= 599;
+  if (method === "POST" || method === "PATCH") return false;
+  return status === 0 || (status >= 500 && status <= 599);
 }
 
 async function readBody(response: Response): Promise<FormattedResponse["body"]> {
@@ -116,20 +138,26 @@ export function retryingRequestHandler(policy: RetryPolicy) {
     const request = `${method} ${url.pathname}`;
     let delay = policy.initialDelayMs;
     for (let attempt = 1; ; attempt++) {
-      const response = await fetch(url, { method, headers, body, signal });
-      if (response.ok) {
+      const answered = await fetch(url, { method, headers, body, signal }).catch((cause: unknown) =>
+        noAnswer(request, cause),
+      );
+      const response = answered instanceof Response ? answered : undefined;
+      if (response?.ok) {
         return {
           body: await readBody(response),
           headers: Object.fromEntries(response.headers.entries()),
           status: response.status,
         };
       }
-      const error = httpError(request, response.status, errorDetail(await response.text()));
-      if (!isTransient(method, response.status) || attempt >= policy.maxAttempts) {
+      const status = response?.status ?? 0;
+      const error = response
+        ? httpError(request, status, errorDetail(await response.text()))
+        : (answered as GitlabHttpError);
+      if (!isTransient(method, status) || attempt >= policy.maxAttempts) {
         if (attempt > 1) error.message += ` (after ${attempt} attempts)`;
         throw error;
       }
-      const asked = retryAfterMs(response.headers.get("retry-after"), policy.clock.now());
+      const asked = response ? retryAfterMs(response.headers.get("retry-after"), policy.clock.now()) : undefined;
       if (asked !== undefined && asked > policy.maxRetryAfterMs) {
         error.message += `; GitLab asks to wait ${Math.ceil(asked / 1000)}s, longer than allowed: run again later`;
         throw error;
@@ -182,6 +210,8 @@ export interface RunnerAttributes {
   readonly tagList: string[];
   readonly accessLevel: "not_protected" | "ref_protected";
   readonly maximumTimeout?: number;
+  /** Free text GitLab shows to the runner's administrators (at most 1024 characters). */
+  readonly maintenanceNote?: string;
 }
 
 /** A runner's details as the API returns them. */
@@ -194,6 +224,32 @@ export interface ApiRunner {
   readonly tag_list: string[] | null;
   readonly access_level: string;
   readonly maximum_timeout: number | null;
+  readonly maintenance_note?: string | null;
+  /** `never_contacted` until a runner manager has used the token once. */
+  readonly status?: string;
+  /** The group that owns a group runner. */
+  readonly groups?: { readonly id: number }[] | null;
+}
+
+/** A runner as a listing returns it: no tags, no note, no owner. */
+export interface ApiRunnerSummary {
+  readonly id: number;
+  readonly description: string | null;
+  readonly status?: string;
+}
+
+/** Filters of a group's runner listing (`GET /groups/:id/runners`). */
+export interface RunnerFilter {
+  /** Only runners that carry every one of these tags (and maybe others). */
+  readonly tagList: readonly string[];
+  /** Only runners no runner manager has used yet (`status=never_contacted`). */
+  readonly neverContacted: boolean;
+}
+
+/** A runner authentication token as `POST /runners/:id/reset_authentication_token` returns it. */
+export interface RunnerToken {
+  readonly token: string;
+  readonly tokenExpiresAt: string | null;
 }
 
 /** A deploy key as the API returns it. */
@@ -208,6 +264,101 @@ export interface ApiDeployKey {
 export interface ApiProject {
   readonly id: number;
   readonly path_with_namespace: string;
+}
+
+/**
+ * GitLab's access levels of protected refs: 0 no one, 30 Developer and up, 40 Maintainer and up, 60 administrators
+ * (https://docs.gitlab.com/api/protected_branches/#valid-access-levels).
+ */
+export type AccessLevel = 0 | 30 | 40 | 60;
+
+/** One entry of a protected branch's push, merge or unprotect list: a role, a user, a group or a deploy key. */
+export interface ApiProtectedRefAccess {
+  readonly id: number;
+  readonly access_level: number | null;
+  readonly access_level_description?: string | null;
+  readonly user_id?: number | null;
+  readonly group_id?: number | null;
+  readonly deploy_key_id?: number | null;
+}
+
+/** A protected branch (or wildcard) as the API returns it. */
+export interface ApiProtectedBranch {
+  readonly id: number;
+  readonly name: string;
+  readonly push_access_levels?: ApiProtectedRefAccess[] | null;
+  readonly merge_access_levels?: ApiProtectedRefAccess[] | null;
+  readonly unprotect_access_levels?: ApiProtectedRefAccess[] | null;
+  readonly allow_force_push: boolean | null;
+  readonly code_owner_approval_required: boolean | null;
+}
+
+/** What protecting a branch sets. */
+export interface ProtectedBranchAttributes {
+  readonly pushAccessLevel: AccessLevel;
+  readonly mergeAccessLevel: AccessLevel;
+  readonly unprotectAccessLevel: AccessLevel;
+  readonly allowForcePush: boolean;
+  /** Premium: pushes that change a file with a CODEOWNERS entry need the code owners' approval. */
+  readonly codeOwnerApprovalRequired: boolean;
+}
+
+/** A change to one access list of a protected branch: add a role, or remove an entry by its ID. */
+export type AccessChange = { readonly accessLevel: AccessLevel } | { readonly removeId: number };
+
+/** What `PATCH /projects/:id/protected_branches/:name` changes; absent fields stay as they are. */
+export interface ProtectedBranchChanges {
+  readonly allowForcePush?: boolean;
+  readonly codeOwnerApprovalRequired?: boolean;
+  readonly push?: readonly AccessChange[];
+  readonly merge?: readonly AccessChange[];
+  readonly unprotect?: readonly AccessChange[];
+}
+
+/** A project's push rule as the API returns it (fields GitLab has not set may be null). */
+export interface ApiPushRule {
+  readonly id: number;
+  readonly deny_delete_tag: boolean | null;
+  readonly member_check: boolean | null;
+  readonly prevent_secrets: boolean | null;
+  readonly commit_committer_check: boolean | null;
+  readonly reject_unsigned_commits: boolean | null;
+  readonly max_file_size: number | null;
+}
+
+/** The push rule settings the stack manages. */
+export interface PushRuleAttributes {
+  readonly denyDeleteTag: boolean;
+  readonly memberCheck: boolean;
+  readonly preventSecrets: boolean;
+  readonly commitCommitterCheck: boolean;
+  readonly rejectUnsignedCommits: boolean;
+  /** MB; 0 for no limit. */
+  readonly maxFileSize: number;
+}
+
+/** A project's merge request approval rule as the API returns it. */
+export interface ApiApprovalRule {
+  readonly id: number;
+  readonly name: string;
+  readonly rule_type: string | null;
+  readonly approvals_required: number | null;
+  readonly users?: { readonly id: number; readonly username: string }[] | null;
+  readonly groups?: { readonly id: number }[] | null;
+  readonly protected_branches?: { readonly id: number; readonly name?: string }[] | null;
+  readonly applies_to_all_protected_branches?: boolean | null;
+}
+
+/** What an approval rule is made of; `ruleType` is taken only at creation. */
+export interface ApprovalRuleAttributes {
+  readonly name: string;
+  readonly approvalsRequired: number;
+  readonly ruleType: "regular" | "any_approver";
+  readonly userIds: readonly number[];
+  readonly usernames: readonly string[];
+  readonly groupIds: readonly number[];
+  readonly protectedBranchIds: readonly number[];
+  readonly appliesToAllProtectedBranches: boolean;
 }
 
 /** The calls the dynamic resources make. Every method throws {@link GitlabHttpError} on a non-2xx answer. */
@@ -243,6 +394,36 @@ export interface GitlabApi {
   showRunner(runnerId: number): Promise<ApiRunner | undefined>;
   editRunner(runnerId: number, attributes: RunnerAttributes): Promise<ApiRunner>;
   deleteRunner(runnerId: number): Promise<void>;
+  /**
+   * Group runners visible in the group (its own and its ancestors'), filtered as GitLab filters them; every page.
+   * The listing carries no tags, note or owner: read those with {@link showRunner}.
+   */
+  listGroupRunners(groupId: number, filter: RunnerFilter): Promise<ApiRunnerSummary[]>;
+  /** Issues the runner a new authentication token; the old one stops working at once. */
+  resetRunnerToken(runnerId: number): Promise<RunnerToken>;
+  /**
+   * Waits before attempt `attempt + 1` of an operation whose outcome was ambiguous, as the retry policy backs off;
+   * resolves to false, without waiting, when the policy allows no further attempt.
+   */
+  backoff(attempt: number): Promise<boolean>;
+  /** One protected branch or wildcard by its exact name; undefined when there is none. */
+  showProtectedBranch(projectPath: string, name: string): Promise<ApiProtectedBranch | undefined>;
+  createProtectedBranch(
+    projectPath: string,
+    name: string,
+    attributes: ProtectedBranchAttributes,
+  ): Promise<ApiProtectedBranch>;
+  editProtectedBranch(projectPath: string, name: string, changes: ProtectedBranchChanges): Promise<ApiProtectedBranch>;
+  deleteProtectedBranch(projectPath: string, name: string): Promise<void>;
+  /** The project's push rule; undefined when it has none. */
+  showPushRule(projectPath: string): Promise<ApiPushRule | undefined>;
+  createPushRule(projectPath: string, attributes: PushRuleAttributes): Promise<ApiPushRule>;
+  editPushRule(projectPath: string, attributes: PushRuleAttributes): Promise<ApiPushRule>;
+  /** Every merge request approval rule of the project (all pages). */
+  listApprovalRules(projectPath: string): Promise<ApiApprovalRule[]>;
+  createApprovalRule(projectPath: string, attributes: ApprovalRuleAttributes): Promise<ApiApprovalRule>;
+  editApprovalRule(projectPath: string, ruleId: number, attributes: ApprovalRuleAttributes): Promise<ApiApprovalRule>;
+  deleteApprovalRule(projectPath: string, ruleId: number): Promise<void>;
   listDeployKeys(projectPath: string): Promise<ApiDeployKey[]>;
   /** One deploy key of a project; undefined when it is gone. */
   showDeployKey(projectPath: string, keyId: number): Promise<ApiDeployKey | undefined>;
@@ -268,6 +449,23 @@ async function goneIsDone(call: Promise<unknown>): Promise<void> {
 
 /** A {@link GitlabApi} over gitbeaker with the given connection and retry policy. */
 export function gitlabApi(connection: GitlabConnection, retry: RetryPolicy = defaultRetryPolicy()): GitlabApi {
+  // Loaded when a provider method needs GitLab, not when a program imports this module: a program only registers
+  // resources, and gitbeaker is a tenth of the offline plan's start-up.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const {
+    DeployKeys,
+    GroupLabels,
+    Groups,
+    GroupVariables,
+    MergeRequestApprovals,
+    ProjectLabels,
+    ProjectPushRules,
+    ProtectedBranches,
+    Runners,
+    Users,
+  } = require("@gitbeaker/rest") as typeof import("@gitbeaker/rest");
+  const { createRequesterFn } = require("@gitbeaker/requester-utils") as typeof import("@gitbeaker/requester-utils");
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const options = {
     host: connection.url.replace(/\/+$/, ""),
     token: connection.token,
@@ -280,6 +478,14 @@ export function gitlabApi(connection: GitlabConnection, retry: RetryPolicy = def
   const users = new Users(options);
   const runners = new Runners(options);
   const deployKeys = new DeployKeys(options);
+  const protectedBranches = new ProtectedBranches(options);
+  const pushRules = new ProjectPushRules(options);
+  const approvals = new MergeRequestApprovals(options);
+  // gitbeaker's requester, for the calls whose shape its resource classes do not send: it still goes through the
+  // request handler above (retries, errors). A JSON body, snake_case as the API documents it.
+  const send = async <T>(method: "post" | "patch", endpoint: string, body: Record<string, unknown>): Promise<T> =>
+    (await runners.requester[method](endpoint, { body })).body as T;
+  const project = (projectPath: string) => `projects/${encodeURIComponent(projectPath)}`;
   // `filter[environment_scope]` picks the variable when a key exists in several scopes. gitbeaker's GroupVariables
   // typing leaves it out of show/remove, but its request helpers forward every option (as the query of a GET, the
   // body otherwise), which is how the API reads it.
@@ -302,6 +508,27 @@ export function gitlabApi(connection: GitlabConnection, retry: RetryPolicy = def
     tagList: a.tagList,
     accessLevel: a.accessLevel,
     ...(a.maximumTimeout === undefined ? {} : { maximumTimeout: a.maximumTimeout }),
+    ...(a.maintenanceNote === undefined ? {} : { maintenanceNote: a.maintenanceNote }),
+  });
+  // `allowed_to_*` entries: `{ access_level }` adds a role, `{ id, _destroy: true }` removes an entry
+  // (https://docs.gitlab.com/api/protected_branches/#update-a-protected-branch).
+  const accessEntries = (changes: readonly AccessChange[] | undefined) =>
+    changes?.map((c) => ("removeId" in c ? { id: c.removeId, _destroy: true } : { access_level: c.accessLevel }));
+  const pushRuleBody = (a: PushRuleAttributes) => ({
+    denyDeleteTag: a.denyDeleteTag,
+    memberCheck: a.memberCheck,
+    preventSecrets: a.preventSecrets,
+    commitCommitterCheck: a.commitCommitterCheck,
+    rejectUnsignedCommits: a.rejectUnsignedCommits,
+    maxFileSize: a.maxFileSize,
+  });
+  // Lists are always sent, empty ones too: an empty list is how an update removes every user or group.
+  const approvalRuleBody = (a: ApprovalRuleAttributes) => ({
+    userIds: [...a.userIds],
+    usernames: [...a.usernames],
+    groupIds: [...a.groupIds],
+    protectedBranchIds: [...a.protectedBranchIds],
+    appliesToAllProtectedBranches: a.appliesToAllProtectedBranches,
   });
 
   return {
@@ -380,6 +607,99 @@ export function gitlabApi(connection: GitlabConnection, retry: RetryPolicy = def
     },
     async deleteRunner(runnerId) {
       await goneIsDone(runners.remove({ runnerId }));
+    },
+    async listGroupRunners(groupId, filter) {
+      const listed = await runners.all({
+        groupId,
+        type: "group_type",
+        ...(filter.tagList.length === 0 ? {} : { tagList: [...filter.tagList] }),
+        ...(filter.neverContacted ? { status: "never_contacted" as const } : {}),
+        perPage: 100,
+      });
+      return listed as unknown as ApiRunnerSummary[];
+    },
+    async resetRunnerToken(runnerId) {
+      // gitbeaker has no call for it: https://docs.gitlab.com/api/runners/#reset-runners-authentication-token-by-using-the-runner-id
+      const reset = await send<{ token: string; token_expires_at: string | null }>(
+        "post",
+        `runners/${runnerId}/reset_authentication_token`,
+        {},
+      );
+      return { token: reset.token, tokenExpiresAt: reset.token_expires_at ?? null };
+    },
+    async backoff(attempt) {
+      if (attempt >= retry.maxAttempts) return false;
+      await retry.clock.sleep(Math.min(retry.initialDelayMs * 2 ** (attempt - 1), retry.maxDelayMs));
+      return true;
+    },
+    async showProtectedBranch(projectPath, name) {
+      return (await unlessNotFound(protectedBranches.show(projectPath, name))) as ApiProtectedBranch | undefined;
+    },
+    async createProtectedBranch(projectPath, name, a) {
+      // gitbeaker sends these as query parameters; the API documents a JSON body.
+      return send<ApiProtectedBranch>("post", `${project(projectPath)}/protected_branches`, {
+        name,
+        push_access_level: a.pushAccessLevel,
+        merge_access_level: a.mergeAccessLevel,
+        unprotect_access_level: a.unprotectAccessLevel,
+        allow_force_push: a.allowForcePush,
+        code_owner_approval_required: a.codeOwnerApprovalRequired,
+      });
+    },
+    async editProtectedBranch(projectPath, name, changes) {
+      const body = {
+        ...(changes.allowForcePush === undefined ? {} : { allow_force_push: changes.allowForcePush }),
+        ...(changes.codeOwnerApprovalRequired === undefined
+          ? {}
+          : { code_owner_approval_required: changes.codeOwnerApprovalRequired }),
+        ...(changes.push?.length ? { allowed_to_push: accessEntries(changes.push) } : {}),
+        ...(changes.merge?.length ? { allowed_to_merge: accessEntries(changes.merge) } : {}),
+        ...(changes.unprotect?.length ? { allowed_to_unprotect: accessEntries(changes.unprotect) } : {}),
+      };
+      return send<ApiProtectedBranch>(
+        "patch",
+        `${project(projectPath)}/protected_branches/${encodeURIComponent(name)}`,
+        body,
+      );
+    },
+    async deleteProtectedBranch(projectPath, name) {
+      await goneIsDone(protectedBranches.remove(projectPath, name));
+    },
+    async showPushRule(projectPath) {
+      // GitLab answers 200 with `null` when the project has no push rule; a 404 is treated the same.
+      const rule = (await unlessNotFound(pushRules.show(projectPath))) as ApiPushRule | null | undefined;
+      return rule ?? undefined;
+    },
+    async createPushRule(projectPath, attributes) {
+      return (await pushRules.create(projectPath, pushRuleBody(attributes))) as unknown as ApiPushRule;
+    },
+    async editPushRule(projectPath, attributes) {
+      return (await pushRules.edit(projectPath, pushRuleBody(attributes))) as unknown as ApiPushRule;
+    },
+    async listApprovalRules(projectPath) {
+      // Every page: the listing is paginated like the others (`page`, `per_page`), which gitbeaker's typing omits.
+      const rules = await approvals.allApprovalRules(projectPath, { perPage: 100 } as { sudo?: never });
+      return rules as unknown as ApiApprovalRule[];
+    },
+    async createApprovalRule(projectPath, a) {
+      const rule = await approvals.createApprovalRule(projectPath, a.name, a.approvalsRequired, {
+        ...approvalRuleBody(a),
+        ruleType: a.ruleType,
+      });
+      return rule as unknown as ApiApprovalRule;
+    },
+    async editApprovalRule(projectPath, ruleId, a) {
+      const rule = await approvals.editApprovalRule(
+        projectPath,
+        ruleId,
+        a.name,
+        a.approvalsRequired,
+        approvalRuleBody(a),
+      );
+      return rule as unknown as ApiApprovalRule;
+    },
+    async deleteApprovalRule(projectPath, ruleId) {
+      await goneIsDone(approvals.removeApprovalRule(projectPath, ruleId));
     },
     async listDeployKeys(projectPath) {
       return (await deployKeys.all({ projectId: projectPath, perPage: 100 })) as unknown as ApiDeployKey[];

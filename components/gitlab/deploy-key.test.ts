@@ -10,7 +10,7 @@ import {
   updateDeployKey,
 } from "./deploy-key";
 import { GitlabDouble, startGitlabDouble } from "./testing/gitlab-double";
-import { apiFor } from "./testing/helpers";
+import { apiFor, fakeClock } from "./testing/helpers";
 
 let double: GitlabDouble;
 let api: GitlabApi;
@@ -55,6 +55,15 @@ describe("create", () => {
       { id: 42, title: "flux", key: `${keyMaterial(PUBLIC_KEY)} someone@laptop`, can_push: false },
     ]);
     expect(double.requestsTo("POST", "projects/mson/gitops/deploy_keys")).toHaveLength(0);
+  });
+
+  it("after a 504 on a POST GitLab carried out, finds the key instead of failing on the second POST", async () => {
+    double.inject({ method: "POST", route: "projects/mson/gitops/deploy_keys", status: 504, after: true, times: 1 });
+    const clock = fakeClock();
+    const { id } = await createDeployKey(apiFor(double, clock), flux);
+    expect(keys().map((k) => String(k.id))).toEqual([id]);
+    expect(double.requestsTo("POST", "projects/mson/gitops/deploy_keys")).toHaveLength(1);
+    expect(clock.sleeps).toEqual([100]);
   });
 
   it("names the Maintainer role on 403", async () => {

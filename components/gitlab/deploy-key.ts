@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiDeployKey, connectionFromEnv, gitlabApi, GitlabApi, isHttpError } from "./api";
-import { CheckFailure, diffFields, goneError, isText, isUnknown, withAccess } from "./provider-support";
+import { CheckFailure, createOnce, diffFields, goneError, isText, isUnknown, withAccess } from "./provider-support";
 import { moduleProvider } from "../common/module-provider";
 
 /** The inputs of a {@link DeployKey} as its provider sees them. */
@@ -70,7 +70,9 @@ export async function createDeployKey(
 ): Promise<{ id: string; outs: DeployKeyOutputs }> {
   return withAccess(identify(inputs), needs(inputs.projectPath), async () => {
     const material = keyMaterial(inputs.key);
-    const existing = (await api.listDeployKeys(inputs.projectPath)).find((k) => keyMaterial(k.key) === material);
+    const withMaterial = async () =>
+      (await api.listDeployKeys(inputs.projectPath)).find((k) => keyMaterial(k.key) === material);
+    const existing = await withMaterial();
     let key: ApiDeployKey;
     if (existing) {
       key =
@@ -78,7 +80,13 @@ export async function createDeployKey(
           ? existing
           : await api.editDeployKey(inputs.projectPath, existing.id, inputs.title, inputs.canPush);
     } else {
-      key = await api.createDeployKey(inputs.projectPath, inputs.title, material, inputs.canPush);
+      // A project holds a key's fingerprint once (400 "has already been taken"), so an answer lost to a 5xx is
+      // resolved by looking the key up.
+      key = await createOnce(api, {
+        create: () => api.createDeployKey(inputs.projectPath, inputs.title, material, inputs.canPush),
+        find: withMaterial,
+        isConflict: (error) => isHttpError(error, 400) && error.detail.includes("already been taken"),
+      });
     }
     return { id: String(key.id), outs: { ...inputs, keyId: key.id, adopted: existing !== undefined } };
   });

@@ -80,6 +80,16 @@ describe("create", () => {
     expect(groupLabels("mson/sub")).toHaveLength(1);
   });
 
+  it("after a 504 on a POST GitLab carried out, finds the label instead of creating it twice", async () => {
+    double.inject({ method: "POST", route: "groups/mson/labels", status: 504, after: true, times: 1 });
+    const clock = fakeClock();
+    const { id, outs } = await createGroupLabel(apiFor(double, clock), bug);
+    expect(double.state.labels.filter((l) => l.owner === "mson").map((l) => String(l.id))).toEqual([id]);
+    expect(outs.adopted).toBe(false);
+    expect(double.requestsTo("POST", "groups/mson/labels")).toHaveLength(1);
+    expect(clock.sleeps).toEqual([100]);
+  });
+
   it("adopts a label another run created between lookup and create (409)", async () => {
     const racing: GitlabApi = {
       ...api,

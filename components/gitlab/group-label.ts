@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiLabel, connectionFromEnv, gitlabApi, GitlabApi, isHttpError } from "./api";
-import { CheckFailure, diffFields, goneError, isText, isUnknown, withAccess } from "./provider-support";
+import { CheckFailure, createOnce, diffFields, goneError, isText, isUnknown, withAccess } from "./provider-support";
 import { moduleProvider } from "../common/module-provider";
 
 /** The inputs of a {@link GroupLabel} as its provider sees them. */
@@ -118,7 +118,12 @@ export async function createGroupLabel(
       label = await adopt(api, found, inputs);
     } else {
       try {
-        label = await api.createGroupLabel(inputs.groupPath, inputs.name, inputs.color, inputs.description);
+        // A label name is unique in its group, so an answer lost to a 5xx is resolved by looking the label up.
+        label = await createOnce(api, {
+          create: () => api.createGroupLabel(inputs.groupPath, inputs.name, inputs.color, inputs.description),
+          find: () => api.findGroupLabel(inputs.groupPath, inputs.name),
+          isConflict: (error) => isHttpError(error, 409),
+        });
         adopted = false;
       } catch (error) {
         // 409: created between the lookup and now; take it over like any existing label.

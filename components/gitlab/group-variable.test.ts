@@ -37,6 +37,18 @@ afterEach(() => double.close());
 
 const stored = () => double.state.variables.get("mson") ?? [];
 
+/** A variable as the double keeps it. */
+const toApi = (inputs: GroupVariableInputs) => ({
+  key: inputs.key,
+  value: inputs.value,
+  variable_type: inputs.variableType,
+  protected: inputs.protected,
+  masked: inputs.masked,
+  raw: inputs.raw,
+  environment_scope: inputs.environmentScope,
+  description: inputs.description,
+});
+
 describe("create", () => {
   it("creates the variable, sending raw and every flag explicitly", async () => {
     await expect(createGroupVariable(api, role)).resolves.toEqual({
@@ -89,12 +101,36 @@ describe("create", () => {
     await expect(createGroupVariable(api, role)).rejects.toThrow(/already exists; delete it in GitLab/);
   });
 
-  it("retries a 502 on create and succeeds", async () => {
+  it("after a 502 that created nothing, looks the variable up and creates it", async () => {
     double.inject({ method: "POST", route: "groups/mson/variables", status: 502, times: 1 });
     const clock = fakeClock();
     await createGroupVariable(apiFor(double, clock), role);
     expect(clock.sleeps).toEqual([100]);
     expect(stored()).toHaveLength(1);
+    expect(double.requestsTo("POST", "groups/mson/variables").map((r) => r.status)).toEqual([502, 201]);
+  });
+
+  it("after a 504 on a POST GitLab carried out, keeps the variable it finds with exactly its value", async () => {
+    double.inject({ method: "POST", route: "groups/mson/variables", status: 504, after: true, times: 1 });
+    await expect(createGroupVariable(api, role)).resolves.toEqual({ id: "mson:AWS_DEPLOY_ROLE_ARN:*", outs: role });
+    expect(stored()).toHaveLength(1);
+    expect(double.requestsTo("POST", "groups/mson/variables")).toHaveLength(1);
+  });
+
+  it("after a lost answer, refuses a variable someone else set to another value meanwhile", async () => {
+    double.inject({ method: "POST", route: "groups/mson/variables", status: 503, times: 1 });
+    const clock = fakeClock();
+    // While the stack backs off, someone else creates the variable with their own value.
+    const sleep = clock.sleep;
+    clock.sleep = async (ms) => {
+      await sleep(ms);
+      double.state.variables.get("mson")!.push({ ...toApi(role), value: "theirs" });
+    };
+    await expect(createGroupVariable(apiFor(double, clock), role)).rejects.toThrow(
+      /already exists; delete it in GitLab/,
+    );
+    expect(double.requestsTo("POST", "groups/mson/variables").map((r) => r.status)).toEqual([503, 400]);
+    expect(stored().map((v) => v.value)).toEqual(["theirs"]);
   });
 
   it("names the Owner role on 403", async () => {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiVariable, connectionFromEnv, gitlabApi, GitlabApi, isHttpError, VariableAttributes } from "./api";
-import { CheckFailure, diffFields, goneError, isText, isUnknown, withAccess } from "./provider-support";
+import { CheckFailure, createOnce, diffFields, goneError, isText, isUnknown, withAccess } from "./provider-support";
 import { moduleProvider } from "../common/module-provider";
 
 /** `env_var` (the value in an environment variable) or `file` (the value in a file whose path is the variable). */
@@ -45,6 +45,18 @@ function attributes(inputs: GroupVariableInputs): VariableAttributes {
     environmentScope: inputs.environmentScope,
     description: inputs.description,
   };
+}
+
+/** True when GitLab's variable has exactly the configured value and attributes. */
+function sameVariable(found: ApiVariable, inputs: GroupVariableInputs): boolean {
+  return (
+    found.value === inputs.value &&
+    found.variable_type === inputs.variableType &&
+    found.protected === inputs.protected &&
+    found.masked === inputs.masked &&
+    found.raw === inputs.raw &&
+    (found.description ?? "") === inputs.description
+  );
 }
 
 /** Check failures of group variable inputs; unknown values pass until they are known. Never quotes the value. */
@@ -104,13 +116,23 @@ export async function createGroupVariable(
           `create it with the configured value, or remove it from this stack's config`,
       );
     if (await api.showGroupVariable(inputs.groupPath, inputs.key, inputs.environmentScope)) throw refuse();
+    // GitLab answers 400 "has already been taken" (409 on some versions) when the variable exists.
+    const isConflict = (error: unknown) =>
+      isHttpError(error, 409) || (isHttpError(error, 400) && error.detail.includes("already been taken"));
     try {
-      await api.createGroupVariable(inputs.groupPath, inputs.key, attributes(inputs));
+      await createOnce(api, {
+        create: () => api.createGroupVariable(inputs.groupPath, inputs.key, attributes(inputs)),
+        // After an answer lost to a 5xx, the variable found with exactly this value and these flags is the one
+        // this POST made; any other is someone else's, and refused below.
+        find: async () => {
+          const found = await api.showGroupVariable(inputs.groupPath, inputs.key, inputs.environmentScope);
+          return found && sameVariable(found, inputs) ? found : undefined;
+        },
+        isConflict,
+      });
     } catch (error) {
-      // GitLab answers 400 "has already been taken" (409 on some versions) when another run created it meanwhile.
-      if (isHttpError(error, 409) || (isHttpError(error, 400) && error.detail.includes("already been taken"))) {
-        throw refuse();
-      }
+      // Another run created it between the lookup and the POST.
+      if (isConflict(error)) throw refuse();
       throw error;
     }
     return { id: `${inputs.groupPath}:${inputs.key}:${inputs.environmentScope}`, outs: inputs };

@@ -141,6 +141,7 @@ describe("GitlabGroup", () => {
       description: "Proxmox VM",
       paused: false,
       rotation: "",
+      resourceName: "group-runner-proxmox-local",
     });
     expect(rec.named("group-runner-aws-arm64").additionalSecretOutputs).toEqual(["token"]);
     expect(rec.outputs.runnerTokens).toBeInstanceOf(Secret);

@@ -2,7 +2,7 @@
  * What the GitLab dynamic providers share: the diff rule, check failures, and error wording. Plain functions, so
  * the serialized providers carry them by value.
  */
-import { explainAccessError } from "./api";
+import { explainAccessError, GitlabApi, GitlabHttpError, isAmbiguous } from "./api";
 
 /** The engine's placeholder for a value not known until apply (`@pulumi/pulumi` `runtime.unknownValue`). */
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -67,4 +67,63 @@ export function goneError(what: string): Error {
 /** A string input that is known and not blank. */
 export function isText(value: unknown): value is string {
   return typeof value === "string" && value.trim() !== "";
+}
+
+/** A `check` failure unless `value` is unknown or a project's full path (`group/project`, no leading or trailing `/`). */
+export function projectPathFailure(value: unknown, property = "projectPath"): CheckFailure[] {
+  if (isUnknown(value) || (isText(value) && /^[^/\s]+(\/[^/\s]+)+$/.test(value))) return [];
+  return [{ property, reason: `${property} must be the project's full path, e.g. 'mson/foundation'` }];
+}
+
+/** How {@link createOnce} creates an object and finds it again. */
+export interface CreateSteps<T> {
+  /** The creating POST (which the transport never resends, api.ts `isTransient`). */
+  readonly create: () => Promise<T>;
+  /** Looks the object up: it is there when an earlier attempt created it. */
+  readonly find: () => Promise<T | undefined>;
+  /** Whether an error is GitLab saying the object exists already (its uniqueness check). */
+  readonly isConflict: (error: unknown) => boolean;
+}
+
+/**
+ * Creates an object with a POST and resolves an ambiguous failure (a 5xx, or no answer) itself, since GitLab may
+ * have created the object before the answer was lost: after backing off as the retry policy does, it looks the
+ * object up and takes it when it is there, and sends the POST again only when it is not. An object with a unique
+ * name cannot be made twice that way: if the first POST completes late, the second is refused as a conflict, and
+ * the object is looked up once more. Not for runners, which GitLab does not keep unique (user-runner.ts).
+ */
+export async function createOnce<T>(api: Pick<GitlabApi, "backoff">, steps: CreateSteps<T>): Promise<T> {
+  let lost: GitlabHttpError | undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await steps.create();
+    } catch (error) {
+      if (lost !== undefined && steps.isConflict(error)) {
+        const found = await steps.find();
+        if (found !== undefined) return found;
+      }
+      if (!isAmbiguous(error)) throw error;
+      lost = error;
+      if (!(await api.backoff(attempt))) {
+        error.message += `; the object was not found after ${attempt} attempts whose answers were lost: run again`;
+        throw error;
+      }
+      const found = await steps.find();
+      if (found !== undefined) return found;
+    }
+  }
+}
+
+/** The numbers in ascending order, or `values` unchanged when it is not a known list of numbers (preview). */
+export function sortedNumbers(values: unknown): unknown {
+  return Array.isArray(values) && values.every((v) => typeof v === "number")
+    ? [...(values as number[])].sort((a, b) => a - b)
+    : values;
+}
+
+/** The strings in code-point order, or `values` unchanged when it is not a known list of strings (preview). */
+export function sortedStrings(values: unknown): unknown {
+  return Array.isArray(values) && values.every((v) => typeof v === "string" && !isUnknown(v))
+    ? [...(values as string[])].sort()
+    : values;
 }

@@ -1,5 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ApiRunner, connectionFromEnv, gitlabApi, GitlabApi, isHttpError, RunnerAttributes } from "./api";
+import {
+  ApiRunner,
+  connectionFromEnv,
+  gitlabApi,
+  GitlabApi,
+  GitlabHttpError,
+  isAmbiguous,
+  isHttpError,
+  RunnerAttributes,
+} from "./api";
 import { CheckFailure, diffFields, goneError, isText, isUnknown, withAccess } from "./provider-support";
 import { moduleProvider } from "../common/module-provider";
 
@@ -19,6 +28,11 @@ export interface UserRunnerInputs {
   readonly description: string;
   readonly paused: boolean;
   readonly rotation: string;
+  /**
+   * The resource's name, written into the runner's maintenance note so that a runner whose creation answer was lost
+   * can be told apart from every other runner, this stack's included.
+   */
+  readonly resourceName?: string;
 }
 
 /** The state of a {@link UserRunner}. */
@@ -45,6 +59,18 @@ function identify(inputs: Pick<UserRunnerInputs, "groupPath" | "description">): 
   return `UserRunner '${inputs.description}' in '${inputs.groupPath}'`;
 }
 
+/**
+ * The maintenance note of the runner these inputs make: it marks the runner as this stack's, names the resource and
+ * the rotation, and is what a lookup after a lost creation answer matches on, so that no runner registered by hand,
+ * no other record of the stack and no record this one is replacing is ever taken over.
+ */
+export function runnerNote(inputs: Pick<UserRunnerInputs, "resourceName" | "rotation">): string {
+  return (
+    `Managed by Pulumi (Foundation group stack): runner record '${inputs.resourceName ?? ""}', rotation ` +
+    `'${inputs.rotation}'. Change it through the stack's config, not here.`
+  );
+}
+
 function attributes(inputs: UserRunnerInputs): RunnerAttributes {
   return {
     description: inputs.description,
@@ -54,7 +80,93 @@ function attributes(inputs: UserRunnerInputs): RunnerAttributes {
     tagList: inputs.tagList,
     accessLevel: inputs.accessLevel,
     ...(inputs.maximumTimeout === undefined ? {} : { maximumTimeout: inputs.maximumTimeout }),
+    maintenanceNote: runnerNote(inputs),
   };
+}
+
+const sameTags = (a: readonly string[], b: readonly string[]) =>
+  JSON.stringify([...new Set(a)].sort()) === JSON.stringify([...new Set(b)].sort());
+
+/**
+ * Runners of the group that a creation with these inputs made and nobody has used: owned by the group itself, with
+ * exactly this description, tag set and maintenance note, and never contacted. A runner whose creation answer was
+ * lost cannot have been used, since nobody ever held its token; one that has been used is someone else's.
+ */
+export async function findUnclaimedRunners(
+  api: GitlabApi,
+  groupId: number,
+  inputs: UserRunnerInputs,
+): Promise<ApiRunner[]> {
+  const listed = await api.listGroupRunners(groupId, { tagList: inputs.tagList, neverContacted: true });
+  const found: ApiRunner[] = [];
+  for (const candidate of listed.filter((r) => r.description === inputs.description)) {
+    const runner = await api.showRunner(candidate.id);
+    if (
+      runner !== undefined &&
+      (runner.groups ?? []).some((g) => g.id === groupId) &&
+      sameTags(runner.tag_list ?? [], inputs.tagList) &&
+      runner.maintenance_note === runnerNote(inputs) &&
+      (runner.status === undefined || runner.status === "never_contacted")
+    ) {
+      found.push(runner);
+    }
+  }
+  return found;
+}
+
+/**
+ * Takes over the one unclaimed runner: brings its attributes to the inputs and resets its authentication token
+ * (https://docs.gitlab.com/api/runners/#reset-runners-authentication-token-by-using-the-runner-id), since GitLab
+ * showed the first token only in the answer that was lost; the reset makes that token useless and gives the stack
+ * a live one. More than one is an operator's decision, refused with their IDs.
+ */
+async function claim(
+  api: GitlabApi,
+  groupId: number,
+  inputs: UserRunnerInputs,
+  found: readonly ApiRunner[],
+): Promise<{ id: string; outs: UserRunnerOutputs }> {
+  if (found.length > 1) {
+    const ids = found.map((r) => r.id).join(", ");
+    throw new Error(
+      `${identify(inputs)}: ${found.length} runners of group '${inputs.groupPath}' match it (IDs ${ids}): ` +
+        `creations whose answers were lost made them, and each holds a live token nobody has. Delete all but one ` +
+        `(Settings > CI/CD > Runners, or DELETE /runners/:id), then run \`pulumi up\` again: it takes the remaining ` +
+        `one over with a new token`,
+    );
+  }
+  const runner = found[0];
+  await api.editRunner(runner.id, attributes(inputs));
+  const reset = await api.resetRunnerToken(runner.id);
+  return {
+    id: String(runner.id),
+    outs: { ...inputs, groupId, runnerId: runner.id, token: reset.token, tokenExpiresAt: reset.tokenExpiresAt },
+  };
+}
+
+/**
+ * After a creation whose answer was lost: looks for the runner as the retry policy backs off, and never sends the
+ * POST again, because GitLab does not keep runners unique and a second one would hold a live token nobody has.
+ */
+async function recoverLostCreation(
+  api: GitlabApi,
+  groupId: number,
+  inputs: UserRunnerInputs,
+  lost: GitlabHttpError,
+): Promise<{ id: string; outs: UserRunnerOutputs }> {
+  let attempt = 1;
+  for (; await api.backoff(attempt); attempt++) {
+    const found = await findUnclaimedRunners(api, groupId, inputs);
+    if (found.length > 0) return claim(api, groupId, inputs, found);
+  }
+  const answer = lost.status === 0 ? "no answer" : `${lost.status} ${lost.detail}`;
+  throw new Error(
+    `${identify(inputs)}: GitLab's answer to the creation was lost (${answer}), and no runner with this ` +
+      `description, tags and maintenance note appeared in group '${inputs.groupPath}' in ${attempt - 1} lookups. ` +
+      `The creation is not sent again, because a second runner would hold a live token nobody has. Run ` +
+      `\`pulumi up\` again: it looks the runner up first and, if GitLab created it after all, takes it over with ` +
+      `a new token`,
+  );
 }
 
 /** Check failures of runner inputs; unknown values pass until they are known. */
@@ -105,17 +217,33 @@ export function checkUserRunner(news: Partial<UserRunnerInputs>): CheckFailure[]
   if (known(news.rotation) && typeof news.rotation !== "string") {
     failures.push({ property: "rotation", reason: "rotation must be a string; change it to rotate the token" });
   }
+  if (news.resourceName !== undefined && known(news.resourceName) && !isText(news.resourceName)) {
+    failures.push({ property: "resourceName", reason: "resourceName must be the resource's name" });
+  }
   return failures;
 }
 
-/** Creates the group runner with `POST /user/runners`; its token comes back only in this answer. */
+/**
+ * Creates the group runner with `POST /user/runners`; its token comes back only in this answer. The runner is looked
+ * up first ({@link findUnclaimedRunners}): one an earlier run created but never heard back about is taken over with
+ * a new token instead of a second one being made. The POST is never resent: after a lost answer the runner is
+ * looked for again, and taken over if GitLab made it.
+ */
 export async function createUserRunner(
   api: GitlabApi,
   inputs: UserRunnerInputs,
 ): Promise<{ id: string; outs: UserRunnerOutputs }> {
   return withAccess(identify(inputs), needs(inputs.groupPath), async () => {
     const groupId = await api.groupId(inputs.groupPath);
-    const created = await api.createGroupRunner(groupId, attributes(inputs));
+    const unclaimed = await findUnclaimedRunners(api, groupId, inputs);
+    if (unclaimed.length > 0) return claim(api, groupId, inputs, unclaimed);
+    let created: Awaited<ReturnType<GitlabApi["createGroupRunner"]>>;
+    try {
+      created = await api.createGroupRunner(groupId, attributes(inputs));
+    } catch (error) {
+      if (isAmbiguous(error)) return recoverLostCreation(api, groupId, inputs, error);
+      throw error;
+    }
     return {
       id: String(created.id),
       outs: { ...inputs, groupId, runnerId: created.id, token: created.token, tokenExpiresAt: created.tokenExpiresAt },
@@ -172,8 +300,8 @@ export async function deleteUserRunner(api: GitlabApi, id: string, props: UserRu
 
 /**
  * The dynamic provider. Group, runner type and `rotation` replace the runner (a new runner, so a new token; the
- * old one is deleted after, which revokes its token); everything else is `PUT /runners/:id`. The connection is read
- * from the environment in each method.
+ * old one is deleted after, which revokes its token); everything else is `PUT /runners/:id`. The resource name only
+ * marks the runner at creation. The connection is read from the environment in each method.
  */
 export const userRunnerProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: UserRunnerOutputs, news: UserRunnerInputs) {
@@ -266,6 +394,7 @@ export class UserRunner extends pulumi.dynamic.Resource {
         description: args.description,
         paused: args.paused ?? false,
         rotation: args.rotation ?? "",
+        resourceName: name,
         groupId: undefined,
         runnerId: undefined,
         token: undefined,

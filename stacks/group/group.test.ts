@@ -54,28 +54,30 @@ describe("the group stack with the sample config and the read token", () => {
     rec = await run();
   });
 
-  it("registers the labels, variables, runner records and deploy key, and nothing else", () => {
+  it("registers the labels, variables, runner records, deploy key and project protection, and nothing else", () => {
     const count = (type: string) => rec.ofType(type).length;
     expect(count("pulumi:pulumi:StackReference")).toBe(1);
     expect(count("pulumi:providers:tls")).toBe(1);
     expect(count("foundation:gitlab:Group")).toBe(1);
     expect(count("tls:index/privateKey:PrivateKey")).toBe(1);
     expect(count("pulumi-nodejs:dynamic/gitlab:DeployKey")).toBe(1);
-    expect(count("pulumi-nodejs:dynamic/gitlab:UserRunner")).toBe(2 + pools().length);
+    expect(count("pulumi-nodejs:dynamic/gitlab:UserRunner")).toBe(1 + pools().length);
     expect(count("pulumi-nodejs:dynamic/gitlab:GroupVariable")).toBe(6);
     // The standard set, one added label (area::eve-skill-farm), none dropped.
     expect(count("pulumi-nodejs:dynamic/gitlab:GroupLabel")).toBe(STANDARD_LABELS.length + 1);
     // The engine's default providers of the stack reference and of the dynamic resources.
     expect(count("pulumi:providers:pulumi")).toBe(1);
     expect(count("pulumi:providers:pulumi-nodejs")).toBe(1);
-    // The stack, the five singletons and two above, then the per-runner, per-variable and per-label resources.
-    expect(rec.resources).toHaveLength(1 + 5 + 2 + 2 + pools().length + 6 + STANDARD_LABELS.length + 1);
+    // The Foundation project's protection: its component, two protected branches, the push rule, one approval rule.
+    expect(count("foundation:gitlab:ProjectProtection")).toBe(1);
+    // The stack, the five singletons and two above, the protection, then the per-runner, per-variable and per-label
+    // resources.
+    expect(rec.resources).toHaveLength(1 + 5 + 2 + 5 + 1 + pools().length + 6 + STANDARD_LABELS.length + 1);
   });
 
-  it("makes one runner record per docker runner and per aws pool, with their server-side attributes", () => {
+  it("makes one runner record for the deploy runner and one per aws pool, with their server-side attributes", () => {
     const runners = rec.ofType("pulumi-nodejs:dynamic/gitlab:UserRunner").map((r) => reveal(r.inputs));
     expect(runners.map((r) => (r as { description: string }).description.split(":")[0])).toEqual([
-      "proxmox-docker",
       "proxmox-deploy",
       ...pools().map((p) => p.name),
     ]);
@@ -87,11 +89,6 @@ describe("the group stack with the sample config and the read token", () => {
       accessLevel: "ref_protected",
       maximumTimeout: 3600,
       rotation: "2026-12",
-    });
-    expect(rec.inputsOf("group-runner-proxmox-docker")).toMatchObject({
-      tagList: ["proxmox-local"],
-      accessLevel: "not_protected",
-      rotation: "",
     });
     expect(rec.inputsOf("group-runner-arm64")).toMatchObject({
       tagList: pools()[0].tags,
@@ -131,7 +128,7 @@ describe("the group stack with the sample config and the read token", () => {
     expect(rec.outputs.runnerTokens).toBeInstanceOf(Secret);
     expect(rec.outputs.gitopsDeployPrivateKey).toBeInstanceOf(Secret);
     expect(Object.keys(reveal(rec.outputs.runnerTokens) as object).sort()).toEqual(
-      ["proxmox-docker", "proxmox-deploy", ...pools().map((p) => p.name)].sort(),
+      ["proxmox-deploy", ...pools().map((p) => p.name)].sort(),
     );
     const shown = JSON.stringify(present({ outputs: rec.outputs, inputs: rec.resources.map((r) => r.inputs) }, false));
     expect(shown).not.toContain("glrt-");
@@ -151,12 +148,18 @@ describe("the group stack refuses", () => {
     throw new Error("the program was expected to fail");
   };
 
-  it("a docker runner named like an aws pool", async () => {
-    const config = edited<{ local: { name: string } }>("runners", (r) => (r.local.name = pools()[0].name));
+  it("a deploy runner named like an aws pool, or sharing a pool's tag", async () => {
+    const config = edited<{ deploy: { name: string; tags: string[] }; rotation: object }>("runners", (r) => {
+      r.deploy.name = pools()[0].name;
+      r.deploy.tags = ["deploy", pools()[0].tags[1]];
+      r.rotation = {};
+    });
     expect(await refused(config)).toBe(
-      'stack "group" has 1 configuration problem; no resource was registered:\n' +
-        `  - foundation:runners.local.name: '${pools()[0].name}' is also a runner pool of the aws stack ` +
-        "(foundation:runnerFleet.pools); rename one",
+      'stack "group" has 2 configuration problems; no resource was registered:\n' +
+        `  - foundation:runners.deploy.name: '${pools()[0].name}' is also a runner pool of the aws stack ` +
+        "(foundation:runnerFleet.pools); rename one\n" +
+        `  - foundation:runners.deploy.tags: "${pools()[0].tags[1]}" is also a tag of runner "${pools()[0].name}", ` +
+        "so its jobs could land there and deploy jobs here; give the deploy runner tags of its own",
     );
   });
 
@@ -164,18 +167,69 @@ describe("the group stack refuses", () => {
     const config = edited<{ rotation: Record<string, string> }>("runners", (r) => (r.rotation = { "arm-64": "1" }));
     expect(await refused(config)).toContain(
       "  - foundation:runners.rotation.arm-64: no runner is named 'arm-64'; " +
-        `runners: proxmox-docker, proxmox-deploy, ${pools()
+        `runners: proxmox-deploy, ${pools()
           .map((p) => p.name)
           .join(", ")}`,
     );
   });
 
-  it("a deploy runner that also serves unprotected refs", async () => {
-    const config = edited<{ deploy: { protectedOnly: boolean } }>("runners", (r) => (r.deploy.protectedOnly = false));
-    expect(await refused(config)).toContain(
-      "  - foundation:runners.deploy.protectedOnly: the deploy runner holds deploy credentials: set it to true so " +
-        "only protected branches and tags use it",
+  it("a deploy runner open to unprotected refs or other projects, privileged, or on images not pinned", async () => {
+    const config = edited<{ deploy: Record<string, unknown> }>("runners", (r) => {
+      Object.assign(r.deploy, {
+        protectedOnly: false,
+        locked: false,
+        privileged: true,
+        image: "node:20",
+        allowedImages: ["**"],
+      });
+    });
+    expect(await refused(config)).toBe(
+      'stack "group" has 5 configuration problems; no resource was registered:\n' +
+        "  - foundation:runners.deploy.protectedOnly: the deploy runner must run protected refs only; set it to true\n" +
+        "  - foundation:runners.deploy.locked: the deploy runner must be locked to the foundation project, or any " +
+        "project of the group could use it; set it to true\n" +
+        "  - foundation:runners.deploy.privileged: a privileged job container is root on the host that holds every " +
+        "runner token; set it to false (docker-in-docker jobs belong on a pool)\n" +
+        '  - foundation:runners.deploy.image: "node:20" is not pinned by digest, and the runner allows only pinned ' +
+        "images; name it with its @sha256: digest\n" +
+        '  - foundation:runners.deploy.allowedImages: "**" is not pinned by digest; allow only images named with ' +
+        '@sha256:, e.g. "node:20-bookworm-slim@sha256:*"',
     );
+  });
+
+  it("a pull policy the runner's allowed pull policies refuse, which would fail every job", async () => {
+    const config = edited<{ deploy: { pullPolicy: string[] } }>(
+      "runners",
+      (r) => (r.deploy.pullPolicy = ["if-not-present"]),
+    );
+    expect(await refused(config)).toBe(
+      'stack "group" has 1 configuration problem; no resource was registered:\n' +
+        "  - foundation:runners.deploy.allowedPullPolicies: shares no policy with pullPolicy, so every job would " +
+        "fail; allow one of if-not-present",
+    );
+  });
+
+  it("a masked variable GitLab cannot mask, without repeating its value", async () => {
+    const config = edited<{ key: string; value: string }[]>("variables", (v) => {
+      v.push({ key: "SHORT_TOKEN", value: "hunt3r" }, { key: "SPACED_TOKEN", value: "two words here" });
+    });
+    const message = await refused(config);
+    for (const [i, key] of [
+      [1, "SHORT_TOKEN"],
+      [2, "SPACED_TOKEN"],
+    ] as const) {
+      expect(message).toContain(
+        `  - foundation:variables[${i}].value: GitLab masks only values of at least 8 characters on one line, of ` +
+          `letters, digits and @ : . ~ _ - + / =, and refuses to create '${key}' masked otherwise; use such a value ` +
+          "or set masked: false (https://docs.gitlab.com/ci/variables/#mask-a-cicd-variable)",
+      );
+    }
+    expect(message).not.toContain("hunt3r");
+    expect(message).not.toContain("two words");
+    const unmasked = edited<{ key: string; value: string; masked?: boolean }[]>("variables", (v) => {
+      v.push({ key: "SHORT_FLAG", value: "on", masked: false });
+    });
+    expect((await run(unmasked)).resources.length).toBeGreaterThan(0);
   });
 
   it("a variable the stack publishes from the aws stack, and a variable defined twice", async () => {

@@ -2,12 +2,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { GitlabGroup, GroupVariableSpec, RunnerSpec } from "../../components/gitlab/group";
+import { ProjectProtection, ProjectProtectionArgs } from "../../components/gitlab/project-protection";
 import { resolveLabelSet } from "../../components/gitlab/standard-labels";
-import { runnerRecords, RunnerPool } from "../../components/runner/model";
+import { deployRunnerProblems, runnerRecords, RunnerPool } from "../../components/runner/model";
 import { awsOutputs } from "../aws/outputs";
 import { ConfigError } from "../configuration";
 import { ContractExports, ContractOutputs, openStack } from "../contract";
-import { GroupConfig, groupConfig, PUBLISHED_VARIABLES } from "./config";
+import { ACCESS_LEVELS, foundationProjectPath, GroupConfig, groupConfig, PUBLISHED_VARIABLES } from "./config";
 import { groupOutputs } from "./outputs";
 
 /** The {@link PUBLISHED_VARIABLES} with their values; none is masked: ARNs and URLs are not secrets. */
@@ -22,18 +23,22 @@ function publishedVariables(aws: ContractOutputs<typeof awsOutputs>): GroupVaria
 }
 
 /**
- * One runner record per runner of the model: the manager host's two docker runners from config, then one per pool
- * of the `aws` stack. Pool names share the runner namespace, so a collision is a config error of this stack.
+ * One runner record per runner of the model: the manager host's deploy runner from config, then one per pool of the
+ * `aws` stack. Pool names and tags share the runner namespace with the deploy runner, so a collision is a config
+ * error of this stack.
  */
 function runnerSpecs(config: GroupConfig, pools: readonly RunnerPool[]): RunnerSpec[] {
-  const { local, deploy, maximumTimeout, rotation } = config.runners;
-  const records = runnerRecords({ local, deploy, pools });
+  const { deploy, maximumTimeout, rotation } = config.runners;
+  const records = runnerRecords({ deploy, pools });
   const problems = pools
-    .filter((pool) => pool.name === local.name || pool.name === deploy.name)
+    .filter((pool) => pool.name === deploy.name)
     .map((pool) => ({
-      key: `foundation:runners.${pool.name === local.name ? "local" : "deploy"}.name`,
+      key: "foundation:runners.deploy.name",
       message: `'${pool.name}' is also a runner pool of the aws stack (foundation:runnerFleet.pools); rename one`,
     }));
+  for (const { field, message } of deployRunnerProblems(deploy, pools)) {
+    if (field === "tags") problems.push({ key: `foundation:runners.deploy.${field}`, message });
+  }
   const names = records.map((record) => record.name);
   for (const name of Object.keys(rotation)) {
     if (!names.includes(name)) {
@@ -63,15 +68,36 @@ function repositoryUrl(config: GroupConfig): string {
   );
 }
 
+/** The Foundation project's protection from config, with GitLab's access levels (validated in config.ts). */
+function foundationProtection(config: GroupConfig): ProjectProtectionArgs {
+  const { protectedBranches, pushRule, approvalRules } = config.foundationProject;
+  return {
+    projectPath: foundationProjectPath(config),
+    protectedBranches: protectedBranches.map((branch) => ({
+      name: branch.name,
+      pushAccessLevel: ACCESS_LEVELS[branch.push],
+      mergeAccessLevel: ACCESS_LEVELS[branch.merge],
+      unprotectAccessLevel: ACCESS_LEVELS[branch.unprotect],
+      allowForcePush: branch.allowForcePush,
+      codeOwnerApprovalRequired: branch.codeOwnerApprovalRequired,
+    })),
+    pushRule,
+    approvalRules: approvalRules.map((rule) => ({ ...rule, ruleType: "regular" as const })),
+  };
+}
+
 /**
  * Registers the `group` stack's resources and returns its contract's outputs. It awaits the `aws` stack's runner
  * pools before registering anything of its own, because their number decides how many runner records there are.
+ * With `foundation:stackReferences.aws: false` (phase 2 before phase 1 has run) it reads nothing of `aws`: no AWS
+ * variables and no pool records, which the first `up` with the reference adds.
  */
 export async function groupProgram(): Promise<ContractExports<typeof groupOutputs>> {
   const config = groupConfig();
-  const aws = openStack("group", "aws", awsOutputs, config.stackReferences?.aws);
-  const runners = runnerSpecs(config, await aws.value("runnerPools"));
-  const published = publishedVariables(aws.outputs);
+  const reference = config.stackReferences?.aws;
+  const aws = reference === false ? undefined : openStack("group", "aws", awsOutputs, reference);
+  const runners = runnerSpecs(config, aws ? await aws.value("runnerPools") : []);
+  const published = aws ? publishedVariables(aws.outputs) : [];
 
   const group = new GitlabGroup(
     "group",
@@ -89,11 +115,14 @@ export async function groupProgram(): Promise<ContractExports<typeof groupOutput
     { providers: { tls: new tls.Provider("tls") } },
   );
 
+  // No stack reads the protection, so the contract does not export it.
+  new ProjectProtection("foundation", foundationProtection(config));
+
   return {
     gitlabUrl: config.gitlab.url,
     groupPath: config.gitlab.groupPath,
     ciVariables: pulumi.all(Object.fromEntries(published.map((variable) => [variable.key, variable.value]))),
-    dockerRunners: { local: config.runners.local, deploy: config.runners.deploy },
+    dockerRunners: { deploy: config.runners.deploy },
     runnerIds: group.runnerIds,
     runnerTokens: group.runnerTokens,
     gitopsRepositoryUrl: repositoryUrl(config),

@@ -40,8 +40,8 @@ export const groupOutputs = defineContract({
     description: "The non-secret group CI variables pipelines read, by name.",
   },
   dockerRunners: {
-    schema: z.object({ local: dockerRunnerSchema, deploy: dockerRunnerSchema }),
-    description: "The docker-executor runners of the manager host (local jobs, deployments), as `lab` renders them.",
+    schema: z.object({ deploy: dockerRunnerSchema }).strict(),
+    description: "The manager host's one docker-executor runner, for deployments, as `lab` renders it.",
   },
   runnerIds: {
     schema: z.record(z.string(), z.number()),

@@ -10,6 +10,12 @@
  * runner tokens shown only in the creation answer, and the older label promotion that refuses when the group
  * already has a label of that name. Merge request notes (https://docs.gitlab.com/api/notes/#merge-requests) are
  * listed in the order asked for (newest first by default), and only their author may edit them, never a system note.
+ * Group runners are listed with GitLab's filters (type, status, tags) and their authentication token can be reset;
+ * a project's protected branches (https://docs.gitlab.com/api/protected_branches/), its one push rule
+ * (https://docs.gitlab.com/api/project_push_rules/) and its merge request approval rules
+ * (https://docs.gitlab.com/api/merge_request_approvals/) are kept with GitLab's uniqueness answers (409, 422, 400),
+ * and approvers GitLab cannot resolve are dropped as GitLab drops them. A failure can be injected after the request
+ * was carried out, as a gateway timeout after GitLab did the work.
  *
  * Every exchange is checked against GitLab's published OpenAPI document (see ./openapi.ts): a request the document
  * does not describe (an unknown endpoint, an undocumented parameter or body field, a wrong type) and an answer it
@@ -26,7 +32,7 @@ export interface LoggedRequest {
   readonly method: string;
   /** Decoded path below `/api/v4/`, e.g. `groups/mson/labels/type::bug`. */
   readonly route: string;
-  /** Query parameters. */
+  /** Query parameters; a name given several times has its values joined by commas. */
   readonly query: Record<string, string>;
   /** Parsed JSON body, or undefined. */
   readonly body: Record<string, unknown> | undefined;
@@ -50,6 +56,11 @@ export interface InjectedFailure {
   readonly body?: unknown;
   /** How many matching requests fail; every one when absent. */
   readonly times?: number;
+  /**
+   * Carry the request out first and answer the failure instead of its response: the gateway timing out on a request
+   * GitLab completed (a 504 after the runner was created). Before, as if GitLab never saw it, when absent.
+   */
+  readonly after?: boolean;
 }
 
 /** A group label, project label or runner as stored by the double. */
@@ -84,6 +95,9 @@ interface Runner {
   tag_list: string[];
   access_level: string;
   maximum_timeout: number | null;
+  maintenance_note: string | null;
+  /** Set once a runner manager used the token: the runner's status is then no longer `never_contacted`. */
+  contacted: boolean;
 }
 
 interface DeployKey {
@@ -91,6 +105,49 @@ interface DeployKey {
   title: string;
   key: string;
   can_push: boolean;
+}
+
+/** One entry of a protected branch's push, merge or unprotect list, as the double keeps it. */
+export interface DoubleAccessEntry {
+  readonly id: number;
+  access_level: number | null;
+  readonly user_id: number | null;
+  readonly group_id: number | null;
+}
+
+/** A protected branch or wildcard as the double keeps it. */
+export interface DoubleProtectedBranch {
+  readonly id: number;
+  readonly name: string;
+  push: DoubleAccessEntry[];
+  merge: DoubleAccessEntry[];
+  unprotect: DoubleAccessEntry[];
+  allow_force_push: boolean;
+  code_owner_approval_required: boolean;
+}
+
+/** A project's push rule as the double keeps it. */
+export interface DoublePushRule {
+  readonly id: number;
+  readonly project_id: number;
+  deny_delete_tag: boolean;
+  member_check: boolean;
+  prevent_secrets: boolean;
+  commit_committer_check: boolean;
+  reject_unsigned_commits: boolean;
+  max_file_size: number;
+}
+
+/** A merge request approval rule of a project as the double keeps it. */
+export interface DoubleApprovalRule {
+  readonly id: number;
+  name: string;
+  readonly rule_type: string;
+  approvals_required: number;
+  userIds: number[];
+  groupIds: number[];
+  protectedBranchIds: number[];
+  applies_to_all_protected_branches: boolean;
 }
 
 /** A user as notes show their author (GitLab's `UserBasic` entity, as far as the double knows users). */
@@ -151,6 +208,14 @@ export interface DoubleState {
   readonly deployKeys: Map<string, DeployKey[]>;
   /** Merge requests by GitLab's reference, `group/project!iid`. */
   readonly mergeRequests: Map<string, DoubleMergeRequest>;
+  /** Users other than the token's, by username ({@link GitlabDouble.addUser}). */
+  readonly users: Map<string, DoubleUser>;
+  /** Protected branches by project path, in order of creation. */
+  readonly protectedBranches: Map<string, DoubleProtectedBranch[]>;
+  /** The push rule of each project that has one, by project path. */
+  readonly pushRules: Map<string, DoublePushRule>;
+  /** Merge request approval rules by project path, in order of creation. */
+  readonly approvalRules: Map<string, DoubleApprovalRule[]>;
 }
 
 /** A running double. */
@@ -178,6 +243,14 @@ export interface GitlabDouble {
    * change in place). Note IDs come from the double's one counter, shared with groups, labels and the rest.
    */
   addNote(projectPath: string, iid: number, body: string, options?: AddNoteOptions): MergeRequestNote;
+  /** Adds a user (a member of every project, as far as approval rules ask); returns its ID. */
+  addUser(username: string): number;
+  /** Protects a branch of an existing project as if done earlier by hand; the access levels are role levels. */
+  addProtectedBranch(
+    projectPath: string,
+    name: string,
+    levels: { push: number; merge: number; unprotect?: number; allowForcePush?: boolean },
+  ): DoubleProtectedBranch;
   /** Answers matching requests with a failure; see {@link InjectedFailure}. */
   inject(failure: InjectedFailure): void;
   /** Requests matching method and route, e.g. `("POST", "user/runners")`. */
@@ -257,6 +330,10 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
     runnerTokens: new Map(),
     deployKeys: new Map(),
     mergeRequests: new Map(),
+    users: new Map(),
+    protectedBranches: new Map(),
+    pushRules: new Map(),
+    approvalRules: new Map(),
   };
   const user = TOKEN_USER;
   const validator = options.validator ?? (sharedValidator ??= createOpenApiValidator({ closedResponses: true }));
@@ -340,6 +417,7 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
       }
       if (kind === "labels") return groupLabels(method, g.path, item, query, body, route, search);
       if (kind === "variables") return groupVariables(method, g.path, item, query, body);
+      if (kind === "runners" && item === undefined && method === "GET") return groupRunners(g, query, route);
     }
     if (root === "projects" && ref !== undefined) {
       const p = project(ref);
@@ -359,12 +437,22 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
         if (item !== undefined && action === "promote" && method === "PUT") return promote(p, item);
       }
       if (kind === "deploy_keys") return deployKeys(method, p.path, item, body, query, route);
+      if (kind === "protected_branches" && action === undefined) {
+        return protectedBranches(method, p.path, item, query, body, route);
+      }
+      if (kind === "push_rule" && item === undefined) return pushRule(method, p, body);
+      if (kind === "approval_rules" && action === undefined) {
+        return approvalRules(method, p.path, item, query, body, route);
+      }
       if (kind === "merge_requests" && item !== undefined && action === "notes" && segments.length <= 6) {
         return mergeRequestNotes(method, p.path, item, segments[5], query, body, route);
       }
     }
     if (root === "user" && ref === "runners" && kind === undefined && method === "POST") return createRunner(body);
     if (root === "runners" && ref !== undefined && kind === undefined) return runner(method, Number(ref), body);
+    if (root === "runners" && ref !== undefined && kind === "reset_authentication_token" && method === "POST") {
+      return resetRunnerToken(Number(ref));
+    }
     return notFound("Route");
   }
 
@@ -489,6 +577,8 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
     return notFound("Route");
   }
 
+  const runnerStatus = (r: Runner) => (r.contacted ? "online" : "never_contacted");
+
   function runnerView(r: Runner) {
     return {
       id: r.id,
@@ -499,10 +589,52 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
       tag_list: r.tag_list,
       access_level: r.access_level,
       maximum_timeout: r.maximum_timeout,
+      maintenance_note: r.maintenance_note,
       runner_type: "group_type",
       is_shared: false,
+      status: runnerStatus(r),
       groups: [{ id: r.groupId }],
     };
+  }
+
+  /** A runner as listings present it (GitLab's `Ci::Runner` entity): no tags, note or groups. */
+  const runnerSummary = (r: Runner) => ({
+    id: r.id,
+    description: r.description,
+    paused: r.paused,
+    runner_type: "group_type",
+    is_shared: false,
+    online: r.contacted,
+    status: runnerStatus(r),
+  });
+
+  /**
+   * `GET /groups/:id/runners`: the group runners of the group and its ancestors
+   * (https://docs.gitlab.com/api/runners/#list-groups-runners), filtered by `type`, `status`, `paused` and
+   * `tag_list` (runners that carry every listed tag).
+   */
+  function groupRunners(g: { id: number; path: string }, query: Record<string, string>, route: string): HttpAnswer {
+    if (query.type !== undefined && query.type !== "group_type") return paginate([], query, route);
+    const owners = ancestors(g.path).map((path) => state.groups.get(path)?.id);
+    // `tag_list=a,b` or `tag_list[]=a&tag_list[]=b` (the query joins repeated names with commas).
+    const tags = [query.tag_list, query["tag_list[]"]].flatMap((value) => value?.split(",") ?? []);
+    const items = [...state.runners.values()].filter(
+      (r) =>
+        owners.includes(r.groupId) &&
+        (query.status === undefined || runnerStatus(r) === query.status) &&
+        (query.paused === undefined || r.paused === bool(query.paused, false)) &&
+        tags.every((tag) => r.tag_list.includes(tag)),
+    );
+    return paginate(items.map(runnerSummary), query, route);
+  }
+
+  /** `POST /runners/:id/reset_authentication_token`: a new token; the old one no longer authenticates. */
+  function resetRunnerToken(id: number): HttpAnswer {
+    const r = state.runners.get(id);
+    if (!r) return notFound("Runner");
+    const issued = `glrt-${r.id}-${Math.random().toString(36).slice(2, 14)}`;
+    state.runnerTokens.set(r.id, issued);
+    return new HttpAnswer(201, { token: issued, token_expires_at: null });
   }
 
   function applyRunner(r: Runner, body: Record<string, unknown>) {
@@ -513,6 +645,7 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
     if (Array.isArray(body.tag_list)) r.tag_list = body.tag_list.map(String);
     if (typeof body.access_level === "string") r.access_level = body.access_level;
     if (typeof body.maximum_timeout === "number") r.maximum_timeout = body.maximum_timeout;
+    if (typeof body.maintenance_note === "string") r.maintenance_note = body.maintenance_note;
   }
 
   function createRunner(body: Record<string, unknown>): HttpAnswer {
@@ -529,6 +662,8 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
       tag_list: [],
       access_level: "not_protected",
       maximum_timeout: null,
+      maintenance_note: null,
+      contacted: false,
     };
     applyRunner(r, body);
     state.runners.set(r.id, r);
@@ -589,6 +724,306 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
     }
     if (method === "DELETE") {
       keys.splice(keys.indexOf(found), 1);
+      return new HttpAnswer(204, undefined);
+    }
+    return notFound("Route");
+  }
+
+  /** How GitLab describes a role level of a protected ref (`ProtectedRefAccess#humanize`). */
+  const ACCESS_DESCRIPTIONS: Record<number, string> = {
+    0: "No one",
+    30: "Developers + Maintainers",
+    40: "Maintainers",
+    60: "Administrators",
+  };
+  const accessEntry = (level: number): DoubleAccessEntry => ({
+    id: nextId++,
+    access_level: level,
+    user_id: null,
+    group_id: null,
+  });
+  const accessView = (entry: DoubleAccessEntry, withDeployKey: boolean) => ({
+    id: entry.id,
+    access_level: entry.access_level,
+    access_level_description:
+      entry.access_level === null ? "User or group" : (ACCESS_DESCRIPTIONS[entry.access_level] ?? "Unknown"),
+    user_id: entry.user_id,
+    group_id: entry.group_id,
+    ...(withDeployKey ? { deploy_key_id: null } : {}),
+  });
+  const protectedBranchView = (b: DoubleProtectedBranch) => ({
+    id: b.id,
+    name: b.name,
+    push_access_levels: b.push.map((e) => accessView(e, true)),
+    merge_access_levels: b.merge.map((e) => accessView(e, false)),
+    unprotect_access_levels: b.unprotect.map((e) => accessView(e, false)),
+    allow_force_push: b.allow_force_push,
+    code_owner_approval_required: b.code_owner_approval_required,
+    inherited: false,
+  });
+
+  /** A role level the protected branches API takes (`ProtectedRefAccess.allowed_access_levels`), or undefined. */
+  const roleLevel = (value: unknown, allowed: readonly number[]): number | undefined =>
+    typeof value === "number" && allowed.includes(value) ? value : undefined;
+
+  /**
+   * Applies `allowed_to_*` entries to one access list: `{ access_level }` adds a role (422 when it is there already),
+   * `{ id, _destroy: true }` removes an entry, `{ id, access_level }` changes one
+   * (https://docs.gitlab.com/api/protected_branches/#update-a-protected-branch). Undefined when every entry applied,
+   * else the error answer; the list is left as it was then.
+   */
+  function applyAccessChanges(list: DoubleAccessEntry[], changes: unknown, kind: string): HttpAnswer | undefined {
+    if (changes === undefined) return undefined;
+    if (!Array.isArray(changes)) return invalid(`allowed_to_${kind} is invalid`);
+    const next = list.map((e) => ({ ...e }));
+    for (const change of changes as Record<string, unknown>[]) {
+      const existing = typeof change.id === "number" ? next.find((e) => e.id === change.id) : undefined;
+      if (typeof change.id === "number" && !existing) return recordNotFound();
+      if (existing && change._destroy === true) {
+        next.splice(next.indexOf(existing), 1);
+        continue;
+      }
+      const level = roleLevel(change.access_level, kind === "unprotect" ? [30, 40, 60] : [0, 30, 40, 60]);
+      if (level === undefined) return invalid(`allowed_to_${kind}[access_level] does not have a valid value`);
+      if (next.some((e) => e !== existing && e.access_level === level)) {
+        const label = kind.charAt(0).toUpperCase() + kind.slice(1);
+        return new HttpAnswer(422, { message: [`${label} access levels access level has already been taken`] });
+      }
+      if (existing) existing.access_level = level;
+      else next.push(accessEntry(level));
+    }
+    list.splice(0, list.length, ...next);
+    return undefined;
+  }
+
+  /** The protected branches API: https://docs.gitlab.com/api/protected_branches/. */
+  function protectedBranches(
+    method: string,
+    projectPath: string,
+    name: string | undefined,
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+    route: string,
+  ): HttpAnswer {
+    const all = state.protectedBranches.get(projectPath) ?? [];
+    state.protectedBranches.set(projectPath, all);
+    if (name === undefined && method === "GET") {
+      const items = all.filter((b) => !query.search || b.name.includes(query.search));
+      return paginate(items.map(protectedBranchView), query, route);
+    }
+    if (name === undefined && method === "POST") {
+      if (typeof body.name !== "string" || body.name === "") return invalid("name is missing");
+      if (all.some((b) => b.name === body.name)) {
+        return new HttpAnswer(409, { message: `Protected branch '${body.name}' already exists` });
+      }
+      const level = (field: string, allowed: readonly number[]) =>
+        body[field] === undefined ? 40 : roleLevel(body[field], allowed);
+      const push = level("push_access_level", [0, 30, 40, 60]);
+      const merge = level("merge_access_level", [0, 30, 40, 60]);
+      const unprotect = level("unprotect_access_level", [30, 40, 60]);
+      for (const [field, value] of [
+        ["push_access_level", push],
+        ["merge_access_level", merge],
+        ["unprotect_access_level", unprotect],
+      ] as const) {
+        if (value === undefined) return invalid(`${field} does not have a valid value`);
+      }
+      const created: DoubleProtectedBranch = {
+        id: nextId++,
+        name: body.name,
+        push: [accessEntry(push as number)],
+        merge: [accessEntry(merge as number)],
+        unprotect: [accessEntry(unprotect as number)],
+        allow_force_push: bool(body.allow_force_push, false),
+        code_owner_approval_required: bool(body.code_owner_approval_required, false),
+      };
+      all.push(created);
+      return new HttpAnswer(201, protectedBranchView(created));
+    }
+    // `find_by!(name:)`: the exact name, wildcards included; anything else is ActiveRecord's 404.
+    const found = all.find((b) => b.name === name);
+    if (!found) return recordNotFound();
+    if (method === "GET") return new HttpAnswer(200, protectedBranchView(found));
+    if (method === "PATCH") {
+      for (const kind of ["push", "merge", "unprotect"] as const) {
+        const refused = applyAccessChanges(found[kind], body[`allowed_to_${kind}`], kind);
+        if (refused) return refused;
+      }
+      if (body.allow_force_push !== undefined) found.allow_force_push = bool(body.allow_force_push, false);
+      if (body.code_owner_approval_required !== undefined) {
+        found.code_owner_approval_required = bool(body.code_owner_approval_required, false);
+      }
+      return new HttpAnswer(200, protectedBranchView(found));
+    }
+    if (method === "DELETE") {
+      all.splice(all.indexOf(found), 1);
+      return new HttpAnswer(204, undefined);
+    }
+    return notFound("Route");
+  }
+
+  const PUSH_RULE_FIELDS = [
+    "deny_delete_tag",
+    "member_check",
+    "prevent_secrets",
+    "commit_committer_check",
+    "reject_unsigned_commits",
+  ] as const;
+  /** The push rule as GitLab's `ProjectPushRule` entity presents it; settings the double does not keep are blank. */
+  const pushRuleView = (rule: DoublePushRule) => ({
+    id: rule.id,
+    project_id: rule.project_id,
+    created_at: "2026-03-01T12:00:00.000Z",
+    commit_message_regex: "",
+    commit_message_negative_regex: "",
+    branch_name_regex: "",
+    author_email_regex: "",
+    file_name_regex: "",
+    commit_committer_name_check: false,
+    reject_non_dco_commits: false,
+    ...Object.fromEntries(PUSH_RULE_FIELDS.map((field) => [field, rule[field]])),
+    max_file_size: rule.max_file_size,
+  });
+
+  /**
+   * A project's one push rule: https://docs.gitlab.com/api/project_push_rules/. `GET` presents `null` when there is
+   * none, `POST` refuses a second with 422, `PUT` needs one (404), and both need at least one setting (Grape's
+   * `at_least_one_of`, 400).
+   */
+  function pushRule(method: string, p: { id: number; path: string }, body: Record<string, unknown>): HttpAnswer {
+    const existing = state.pushRules.get(p.path);
+    if (method === "GET") return new HttpAnswer(200, existing ? pushRuleView(existing) : null);
+    if (method !== "POST" && method !== "PUT") return notFound("Route");
+    if (method === "POST" && existing) return new HttpAnswer(422, { message: "Project push rule exists" });
+    if (method === "PUT" && !existing) return notFound("Push Rule");
+    const given = [...PUSH_RULE_FIELDS, "max_file_size"].filter((field) => body[field] !== undefined);
+    if (given.length === 0) {
+      return invalid(
+        `${[...PUSH_RULE_FIELDS, "max_file_size"].join(", ")} are missing, at least one parameter must be provided`,
+      );
+    }
+    if (
+      body.max_file_size !== undefined &&
+      !(Number.isInteger(body.max_file_size) && Number(body.max_file_size) >= 0)
+    ) {
+      return bad({ max_file_size: ["must be greater than or equal to 0"] });
+    }
+    const rule: DoublePushRule = existing ?? {
+      id: nextId++,
+      project_id: p.id,
+      deny_delete_tag: false,
+      member_check: false,
+      prevent_secrets: false,
+      commit_committer_check: false,
+      reject_unsigned_commits: false,
+      max_file_size: 0,
+    };
+    for (const field of PUSH_RULE_FIELDS) {
+      if (body[field] !== undefined) rule[field] = bool(body[field], false);
+    }
+    if (typeof body.max_file_size === "number") rule.max_file_size = body.max_file_size;
+    state.pushRules.set(p.path, rule);
+    return new HttpAnswer(method === "POST" ? 201 : 200, pushRuleView(rule));
+  }
+
+  const groupView = (id: number) => {
+    const g = [...state.groups.values()].find((x) => x.id === id);
+    return { id, name: g?.path.split("/").pop() ?? "", path: g?.path.split("/").pop() ?? "", full_path: g?.path };
+  };
+  const userById = (id: number) => [user, ...state.users.values()].find((u) => u.id === id);
+  const approvalRuleView = (projectPath: string, rule: DoubleApprovalRule) => {
+    const branches = state.protectedBranches.get(projectPath) ?? [];
+    const users = rule.userIds.flatMap((id) => userById(id) ?? []).map(userView);
+    return {
+      id: rule.id,
+      name: rule.name,
+      rule_type: rule.rule_type,
+      eligible_approvers: users,
+      approvals_required: rule.approvals_required,
+      users,
+      groups: rule.groupIds.map(groupView),
+      contains_hidden_groups: false,
+      protected_branches: branches.filter((b) => rule.protectedBranchIds.includes(b.id)).map(protectedBranchView),
+      applies_to_all_protected_branches: rule.applies_to_all_protected_branches,
+    };
+  };
+
+  /**
+   * Sets a rule's approvers and branches from a request body. As GitLab's approval rule services do, user IDs and
+   * usernames it cannot resolve, unknown groups and branches that are not protected branches of the project are
+   * dropped without an error.
+   */
+  function applyApprovalRule(rule: DoubleApprovalRule, projectPath: string, body: Record<string, unknown>): void {
+    const numbers = (value: unknown) => (Array.isArray(value) ? value.filter((v) => typeof v === "number") : []);
+    if (body.user_ids !== undefined || body.usernames !== undefined) {
+      const byName = (Array.isArray(body.usernames) ? body.usernames : []).flatMap(
+        (name) => state.users.get(String(name))?.id ?? [],
+      );
+      const byId = numbers(body.user_ids).filter((id) => userById(id) !== undefined);
+      rule.userIds = [...new Set([...byId, ...byName])];
+    }
+    if (body.group_ids !== undefined) {
+      rule.groupIds = numbers(body.group_ids).filter((id) => [...state.groups.values()].some((g) => g.id === id));
+    }
+    if (body.protected_branch_ids !== undefined) {
+      const branches = state.protectedBranches.get(projectPath) ?? [];
+      rule.protectedBranchIds = numbers(body.protected_branch_ids).filter((id) => branches.some((b) => b.id === id));
+    }
+    if (body.applies_to_all_protected_branches !== undefined) {
+      rule.applies_to_all_protected_branches = bool(body.applies_to_all_protected_branches, false);
+    }
+    if (typeof body.approvals_required === "number") rule.approvals_required = body.approvals_required;
+    if (typeof body.name === "string") rule.name = body.name;
+  }
+
+  /** A project's merge request approval rules: https://docs.gitlab.com/api/merge_request_approvals/. */
+  function approvalRules(
+    method: string,
+    projectPath: string,
+    item: string | undefined,
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+    route: string,
+  ): HttpAnswer {
+    const all = state.approvalRules.get(projectPath) ?? [];
+    state.approvalRules.set(projectPath, all);
+    const taken = (name: unknown, self?: DoubleApprovalRule) => all.some((r) => r !== self && r.name === name);
+    if (item === undefined && method === "GET") {
+      return paginate(
+        all.map((r) => approvalRuleView(projectPath, r)),
+        query,
+        route,
+      );
+    }
+    if (item === undefined && method === "POST") {
+      if (typeof body.name !== "string" || typeof body.approvals_required !== "number") {
+        return invalid("name is missing, approvals_required is missing");
+      }
+      if (taken(body.name)) return bad({ name: ["has already been taken"] });
+      const rule: DoubleApprovalRule = {
+        id: nextId++,
+        name: body.name,
+        rule_type: typeof body.rule_type === "string" ? body.rule_type : "regular",
+        approvals_required: body.approvals_required,
+        userIds: [],
+        groupIds: [],
+        protectedBranchIds: [],
+        applies_to_all_protected_branches: false,
+      };
+      applyApprovalRule(rule, projectPath, body);
+      all.push(rule);
+      return new HttpAnswer(201, approvalRuleView(projectPath, rule));
+    }
+    if (item === undefined || !/^\d+$/.test(item)) return invalid("approval_rule_id is invalid");
+    const found = all.find((r) => r.id === Number(item));
+    if (!found) return recordNotFound();
+    if (method === "PUT") {
+      if (typeof body.name === "string" && taken(body.name, found)) return bad({ name: ["has already been taken"] });
+      applyApprovalRule(found, projectPath, body);
+      return new HttpAnswer(200, approvalRuleView(projectPath, found));
+    }
+    if (method === "DELETE") {
+      all.splice(all.indexOf(found), 1);
       return new HttpAnswer(204, undefined);
     }
     return notFound("Route");
@@ -736,7 +1171,11 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
       .split("/")
       .map(decodeURIComponent);
     const route = segments.join("/");
-    const query = Object.fromEntries(url.searchParams.entries());
+    // A name given several times (`tag_list[]=a&tag_list[]=b`) is one entry with the values joined by commas.
+    const query: Record<string, string> = {};
+    for (const [name, value] of url.searchParams.entries()) {
+      query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
+    }
     let body: Record<string, unknown> | undefined;
     let sent: unknown;
     if (text !== "") {
@@ -759,7 +1198,9 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
       answer = new HttpAnswer(401, { message: "401 Unauthorized" });
     } else if (injected) {
       injected.left--;
-      const { status, headers, body: failureBody } = injected.failure;
+      const { status, headers, body: failureBody, after } = injected.failure;
+      // The request's own answer is dropped, as a gateway drops it when it gives up waiting.
+      if (after === true) handle(method, segments, query, body ?? {}, url.pathname);
       answer = new HttpAnswer(status, failureBody ?? { message: `${status} injected` }, headers);
     } else {
       answer = handle(method, segments, query, body ?? {}, url.pathname);
@@ -843,6 +1284,28 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
       };
       mr.notes.push(note);
       return note;
+    },
+    addUser(username) {
+      if (state.users.has(username) || username === user.username) throw new Error(`double: user '${username}' exists`);
+      const id = nextId++;
+      state.users.set(username, { id, username, name: username });
+      return id;
+    },
+    addProtectedBranch(projectPath, name, levels) {
+      if (!state.projects.has(projectPath)) throw new Error(`double: no project '${projectPath}'`);
+      const all = state.protectedBranches.get(projectPath) ?? [];
+      if (all.some((b) => b.name === name)) throw new Error(`double: '${name}' is protected already`);
+      const branch: DoubleProtectedBranch = {
+        id: nextId++,
+        name,
+        push: [accessEntry(levels.push)],
+        merge: [accessEntry(levels.merge)],
+        unprotect: [accessEntry(levels.unprotect ?? 40)],
+        allow_force_push: levels.allowForcePush ?? false,
+        code_owner_approval_required: false,
+      };
+      state.protectedBranches.set(projectPath, [...all, branch]);
+      return branch;
     },
     inject(failure) {
       failures.push({ failure, left: failure.times ?? Number.POSITIVE_INFINITY });
