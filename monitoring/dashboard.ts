@@ -1,7 +1,7 @@
 /**
  * The Grafana dashboard for the runner VM (docs/runbooks/runner.md), as a pure function of typed panels.
- * `dashboards/runner.json` is its committed output: regenerate it with `node -r ts-node/register
- * monitoring/dashboard.ts` after a change here; monitoring.test.ts fails while the file and this generator differ.
+ * `dashboards/runner.json` is its committed output: regenerate it with `npm run dashboards` after a change here;
+ * monitoring.test.ts fails while the file and this generator differ. The monitoring VM provisions it in Grafana.
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -119,7 +119,8 @@ const PANELS: readonly PanelSpec[] = [
   {
     type: "gauge",
     title: "Saturation",
-    description: "Busy jobs over concurrent. JobQueueBacklog fires above 90% for 15 minutes.",
+    description:
+      "Busy jobs over concurrent: how full the manager is, not whether jobs wait (Queue time shows that). Near 100%, every slot is taken.",
     size: { w: 4, h: 4 },
     unit: "percentunit",
     range: { min: 0, max: 1 },
@@ -177,6 +178,42 @@ const PANELS: readonly PanelSpec[] = [
   },
   {
     type: "timeseries",
+    title: "Queue time",
+    description:
+      "How long jobs waited in GitLab's queue before this manager took them, per runner: the median and the 95th percentile. JobQueueTimeHigh fires when fewer than 95% start within 2 minutes over an hour.",
+    size: { w: 12, h: 8 },
+    unit: "s",
+    queries: [
+      [
+        'histogram_quantile(0.5, sum by (runner, le) (rate(gitlab_runner_job_queue_duration_seconds_bucket{instance=~"$instance"}[$__rate_interval])))',
+        "{{runner}} median",
+      ],
+      [
+        'histogram_quantile(0.95, sum by (runner, le) (rate(gitlab_runner_job_queue_duration_seconds_bucket{instance=~"$instance"}[$__rate_interval])))',
+        "{{runner}} p95",
+      ],
+    ],
+  },
+  {
+    type: "timeseries",
+    title: "Job duration",
+    description:
+      "How long finished jobs ran, per runner: the median and the 95th percentile. JobDurationHigh fires when fewer than 90% finish within 30 minutes over 6 hours.",
+    size: { w: 12, h: 8 },
+    unit: "s",
+    queries: [
+      [
+        'histogram_quantile(0.5, sum by (runner, le) (rate(gitlab_runner_job_duration_seconds_bucket{instance=~"$instance"}[$__rate_interval])))',
+        "{{runner}} median",
+      ],
+      [
+        'histogram_quantile(0.95, sum by (runner, le) (rate(gitlab_runner_job_duration_seconds_bucket{instance=~"$instance"}[$__rate_interval])))',
+        "{{runner}} p95",
+      ],
+    ],
+  },
+  {
+    type: "timeseries",
     title: "CPU",
     description: "Share of the VM's CPU time not idle.",
     size: { w: 6, h: 8 },
@@ -220,7 +257,7 @@ const PANELS: readonly PanelSpec[] = [
   {
     type: "timeseries",
     title: "Containers",
-    description: "Running containers on the VM (local jobs, services, cAdvisor) and their CPU and memory.",
+    description: "Running containers on the VM (deploy jobs, cAdvisor) and their CPU and memory.",
     size: { w: 12, h: 8 },
     unit: "short",
     queries: [

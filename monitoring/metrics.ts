@@ -1,7 +1,8 @@
 /**
- * The metrics the rules and the dashboard may use, by the scrape job (prometheus.yml) that provides them, and a
- * helper that finds the metric names a PromQL expression reads. Tests hold every expression to this catalog, so a
- * misspelt or unscraped metric fails the build instead of drawing an empty panel or an alert that never fires.
+ * The metrics the monitoring VM's rules and the dashboard may use, by the scrape job of the monitoring VM's
+ * Prometheus (components/monitoring/prometheus-config.ts) that provides them, and a helper that finds the metric
+ * names a PromQL expression reads. Tests hold every expression to this catalog, so a misspelt or unscraped metric
+ * fails the build instead of drawing an empty panel or an alert that never fires.
  */
 
 /** Metric names per scrape job, each group with the source that documents it. */
@@ -16,6 +17,11 @@ export const METRIC_CATALOG: Readonly<Record<string, readonly string[]>> = {
     "gitlab_runner_jobs_total",
     "gitlab_runner_errors_total",
     "gitlab_runner_api_request_statuses_total",
+    // The job and queue duration histograms (commands/builds_helper.go): rules read their buckets and counts.
+    "gitlab_runner_job_duration_seconds_bucket",
+    "gitlab_runner_job_duration_seconds_count",
+    "gitlab_runner_job_queue_duration_seconds_bucket",
+    "gitlab_runner_job_queue_duration_seconds_count",
     "fleeting_provisioner_instances",
     "fleeting_provisioner_max_instances",
     "fleeting_taskscaler_desired_instances",
@@ -30,6 +36,10 @@ export const METRIC_CATALOG: Readonly<Record<string, readonly string[]>> = {
   ],
   // cAdvisor's container metrics.
   cadvisor: ["container_last_seen", "container_cpu_usage_seconds_total", "container_memory_working_set_bytes"],
+  // Alertmanager's own delivery counter (its notify package), scraped on the monitoring VM.
+  alertmanager: ["alertmanager_notifications_failed_total"],
+  // Prometheus's own rule evaluation counter (its rules package), scraped on the monitoring VM.
+  prometheus: ["prometheus_rule_evaluation_failures_total"],
 };
 
 const KEYWORDS = new Set([

@@ -2,15 +2,20 @@ import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { prometheusConfigDocument } from "../components/monitoring/prometheus-config";
 import { METRICS_PORTS } from "../components/proxmox/cloud-init";
 import { DASHBOARD_FILE, runnerDashboard } from "./dashboard";
+import {
+  EXTERNAL_PROMETHEUS_FILE,
+  externalPrometheusConfig,
+  MONITORING_VM_RULE_FILES,
+  ruleFileNames,
+  ruleFiles,
+} from "./files";
 import { METRIC_CATALOG, metricNames } from "./metrics";
 
 const HERE = __dirname;
-const RULES_FILE = path.join(HERE, "rules", "runner.rules.yml");
-const RULE_TESTS_FILE = path.join(HERE, "rules", "runner.rules.test.yml");
-const CONFIG_FILE = path.join(HERE, "prometheus.yml");
-const RUNBOOK_FILE = path.join(HERE, "..", "docs", "runbooks", "runner.md");
+const ROOT = path.join(HERE, "..");
 
 interface Rule {
   alert: string;
@@ -27,15 +32,34 @@ interface RuleTest {
   alert_rule_test: { eval_time: string; alertname: string; exp_alerts: unknown[] }[];
 }
 
-const rules: Rule[] = (parse(readFileSync(RULES_FILE, "utf8")) as { groups: { rules: Rule[] }[] }).groups.flatMap(
-  (group) => group.rules,
+/** Every rule file here, and the ones the monitoring VM loads, whose metrics the catalog below must cover. */
+const RULE_FILES = ruleFileNames();
+const VM_RULE_FILES = ruleFiles().map((file) => file.name);
+const TEST_FILES = RULE_FILES.map((name) => name.replace(/\.rules\.yml$/, ".rules.test.yml"));
+const rulesOf = (name: string): Rule[] =>
+  (parse(readFileSync(path.join(HERE, "rules", name), "utf8")) as { groups: { rules: Rule[] }[] }).groups.flatMap(
+    (group) => group.rules,
+  );
+const rules: Rule[] = RULE_FILES.flatMap(rulesOf);
+const vmRules: Rule[] = VM_RULE_FILES.flatMap(rulesOf);
+const scrapeConfigs = (parse(readFileSync(EXTERNAL_PROMETHEUS_FILE, "utf8")) as { scrape_configs: ScrapeConfig[] })
+  .scrape_configs;
+const ruleTests = TEST_FILES.flatMap(
+  (name) => (parse(readFileSync(path.join(HERE, "rules", name), "utf8")) as { tests: RuleTest[] }).tests,
 );
-const scrapeConfigs = (parse(readFileSync(CONFIG_FILE, "utf8")) as { scrape_configs: ScrapeConfig[] }).scrape_configs;
-const ruleTests = (parse(readFileSync(RULE_TESTS_FILE, "utf8")) as { tests: RuleTest[] }).tests;
 const dashboard = runnerDashboard();
 const dashboardExpressions = dashboard.panels.flatMap((panel) =>
   panel.targets.map((target) => [panel.title, target.expr] as const),
 );
+
+/** The scrape jobs of the monitoring VM's own config: the runner's three plus Prometheus and Alertmanager. */
+const vmJobs = prometheusConfigDocument({
+  externalLabels: { site: "lab" },
+  ruleFiles: ["/etc/prometheus/rules/*.rules.yml"],
+  alertmanagers: ["localhost:9093"],
+  runnerTargets: { kind: "static", hosts: [{ address: "192.0.2.30", instance: "runner-01.lab.example.com" }] },
+  self: { instance: "monitoring-01.lab.example.com" },
+}).scrape_configs.map((job) => job.job_name);
 
 function promtool(...args: string[]): SpawnSyncReturns<string> {
   const result = spawnSync("promtool", args, { cwd: HERE, encoding: "utf8" });
@@ -54,41 +78,77 @@ describe("promtool", () => {
     expect(result.stdout).toContain("SUCCESS: prometheus.yml is valid prometheus config file syntax");
   });
 
-  test("check rules accepts every rule", () => {
-    const result = promtool("check", "rules", "rules/runner.rules.yml");
+  test.each(RULE_FILES)("check rules accepts every rule of %s", (name) => {
+    const result = promtool("check", "rules", `rules/${name}`);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
-    expect(result.stdout).toContain(`SUCCESS: ${rules.length} rules found`);
+    expect(result.stdout).toContain(`SUCCESS: ${rulesOf(name).length} rules found`);
   });
 
-  test("test rules passes every unit test", () => {
-    const result = promtool("test", "rules", "rules/runner.rules.test.yml");
+  test.each(TEST_FILES)("test rules passes every unit test of %s", (name) => {
+    const result = promtool("test", "rules", `rules/${name}`);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
     expect(result.stdout).toMatch(/SUCCESS\s*$/);
   });
 });
 
-describe("alert rules", () => {
-  test("define the alerts the runner needs", () => {
-    expect(rules.map((rule) => rule.alert).sort()).toEqual([
-      "ExporterDown",
-      "FleetAtMaxInstances",
-      "HighDiskUsage",
-      "HighMemoryUsage",
-      "JobQueueBacklog",
-      "RunnerApiAuthFailures",
-      "RunnerDown",
-      "RunnerErrors",
-      "RunnerMetricsAbsent",
-      "SpotCapacityErrors",
-    ]);
+describe("prometheus.yml for an existing Prometheus", () => {
+  test("is what monitoring/files.ts writes (run `node -r ./tools/register.js monitoring/files.ts`)", () => {
+    expect(readFileSync(EXTERNAL_PROMETHEUS_FILE, "utf8")).toBe(externalPrometheusConfig());
   });
 
-  test("JobQueueBacklog is saturation of concurrent above 0.9 for a sustained window", () => {
-    const backlog = rules.find((rule) => rule.alert === "JobQueueBacklog");
-    expect({ expr: backlog?.expr, for: backlog?.for }).toEqual({
-      expr: "sum by (instance) (gitlab_runner_jobs) / sum by (instance) (gitlab_runner_concurrent) > 0.9",
+  test("loads the runner rules only: the monitoring VM's own rules watch an Alertmanager that Prometheus lacks", () => {
+    expect(parse(readFileSync(EXTERNAL_PROMETHEUS_FILE, "utf8")).rule_files).toEqual(["rules/runner.rules.yml"]);
+  });
+});
+
+describe("alert rules", () => {
+  test("define the alerts the runner and the monitoring VM need, in the files the monitoring VM loads", () => {
+    expect(VM_RULE_FILES).toEqual([...MONITORING_VM_RULE_FILES]);
+    expect(Object.fromEntries(VM_RULE_FILES.map((name) => [name, rulesOf(name).map((rule) => rule.alert)]))).toEqual({
+      "monitoring.rules.yml": ["AlertDeliveryFailing", "RuleEvaluationFailing"],
+      "runner.rules.yml": [
+        "RunnerDown",
+        "RunnerMetricsAbsent",
+        "ExporterDown",
+        "JobQueueTimeHigh",
+        "JobDurationHigh",
+        "RunnerApiAuthFailures",
+        "RunnerErrors",
+        "FleetAtMaxInstances",
+        "SpotCapacityErrors",
+        "HighDiskUsage",
+        "HighMemoryUsage",
+      ],
+    });
+  });
+
+  test("the queue and duration objectives read the runner's histograms, not the slots in use", () => {
+    const objective = (alert: string) => {
+      const rule = rules.find((r) => r.alert === alert);
+      return { metrics: metricNames(rule?.expr ?? ""), for: rule?.for };
+    };
+    expect(objective("JobQueueTimeHigh")).toEqual({
+      metrics: ["gitlab_runner_job_queue_duration_seconds_bucket", "gitlab_runner_job_queue_duration_seconds_count"],
+      for: "10m",
+    });
+    expect(objective("JobDurationHigh")).toEqual({
+      metrics: ["gitlab_runner_job_duration_seconds_bucket", "gitlab_runner_job_duration_seconds_count"],
       for: "15m",
     });
+    expect(rules.find((r) => r.alert === "JobQueueTimeHigh")?.expr).toContain('le="120"');
+    expect(rules.find((r) => r.alert === "JobDurationHigh")?.expr).toContain('le="1800"');
+  });
+
+  test("a stopped runner fires RunnerDown and the alert resolves once the runner is back", () => {
+    const cases = ruleTests
+      .flatMap((test) => test.alert_rule_test)
+      .filter((test) => test.alertname === "RunnerDown")
+      .map((test) => [test.eval_time, test.exp_alerts.length]);
+    expect(cases.slice(0, 3)).toEqual([
+      ["5m", 0],
+      ["8m", 1],
+      ["15m", 0],
+    ]);
   });
 
   test.each(rules.map((rule) => [rule.alert, rule] as const))(
@@ -97,8 +157,8 @@ describe("alert rules", () => {
       expect(["critical", "warning"]).toContain(rule.labels.severity);
       expect(Object.keys(rule.annotations).sort()).toEqual(["description", "runbook", "summary"]);
       const [file, anchor] = rule.annotations.runbook.split("#");
-      expect(file).toBe("docs/runbooks/runner.md");
-      const anchors = readFileSync(RUNBOOK_FILE, "utf8")
+      expect(file).toMatch(/^docs\/runbooks\/[a-z-]+\.md$/);
+      const anchors = readFileSync(path.join(ROOT, file), "utf8")
         .split("\n")
         .filter((line) => line.startsWith("## "))
         .map((line) =>
@@ -122,7 +182,7 @@ describe("alert rules", () => {
 });
 
 describe("scrape config", () => {
-  test("scrapes the VM's three endpoints on the ports its firewall opens", () => {
+  test("an existing Prometheus scrapes the VM's three endpoints on the ports its firewall opens", () => {
     const ports = Object.fromEntries(
       scrapeConfigs.map((config) => [
         config.job_name,
@@ -153,7 +213,7 @@ describe("metric names", () => {
   const catalogued = new Set(Object.values(METRIC_CATALOG).flat());
 
   test.each([
-    ...rules.map((rule) => [`rule ${rule.alert}`, rule.expr] as const),
+    ...vmRules.map((rule) => [`rule ${rule.alert}`, rule.expr] as const),
     ...dashboardExpressions.map(([title, expr]) => [`panel ${title}`, expr] as const),
   ])("%s reads only catalogued metrics", (_where, expression) => {
     expect(metricNames(expression).filter((name) => !catalogued.has(name))).toEqual([]);
@@ -161,18 +221,17 @@ describe("metric names", () => {
 
   test("the catalog lists exactly the metrics the rules and panels read", () => {
     const used = new Set(
-      [...rules.map((rule) => rule.expr), ...dashboardExpressions.map(([, expr]) => expr)].flatMap(metricNames),
+      [...vmRules.map((rule) => rule.expr), ...dashboardExpressions.map(([, expr]) => expr)].flatMap(metricNames),
     );
     expect([...catalogued].filter((name) => !used.has(name))).toEqual([]);
   });
 
-  test("every catalogued job is a scrape job", () => {
-    const jobs = scrapeConfigs.map((config) => config.job_name).sort();
+  test("every catalogued job is a scrape job of the monitoring VM, and the other way round", () => {
     expect(
       Object.keys(METRIC_CATALOG)
         .filter((job) => job !== "*")
         .sort(),
-    ).toEqual(jobs);
+    ).toEqual([...vmJobs].sort());
   });
 });
 
@@ -180,14 +239,12 @@ describe("dashboard", () => {
   test("dashboards/runner.json is the generator's current output", () => {
     const committed: unknown = JSON.parse(readFileSync(DASHBOARD_FILE, "utf8"));
     if (JSON.stringify(committed) !== JSON.stringify(dashboard)) {
-      throw new Error(
-        "monitoring/dashboards/runner.json is stale: run `node -r ./tools/register.js monitoring/dashboard.ts`",
-      );
+      throw new Error("monitoring/dashboards/runner.json is stale: run `npm run dashboards`");
     }
     expect(committed).toEqual(dashboard);
   });
 
-  test("shows runner up, jobs vs concurrent, saturation, autoscaler instances, CPU, memory, disk and containers", () => {
+  test("shows runner up, saturation, jobs, autoscaler instances, queue time, job duration, host and containers", () => {
     expect(dashboard.panels.map((panel) => panel.title)).toEqual([
       "Runner up",
       "Exporters up",
@@ -195,6 +252,8 @@ describe("dashboard", () => {
       "Jobs vs concurrent",
       "Autoscaler instances",
       "Job rate and API errors",
+      "Queue time",
+      "Job duration",
       "CPU",
       "Memory",
       "Disk",

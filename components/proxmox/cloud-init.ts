@@ -101,18 +101,7 @@ export interface SigningHelperRelease {
 }
 
 /** Everything the runner VM's user-data needs. */
-export interface RunnerVmUserDataInput {
-  /** Host name (a DNS label). */
-  readonly hostname: string;
-  /** Fully qualified name; unset leaves the domain to DHCP/DNS. */
-  readonly fqdn?: string;
-  /**
-   * IANA time zone.
-   * @default "Etc/UTC"
-   */
-  readonly timezone?: string;
-  /** SSH public keys for the image's default user; password login stays off. */
-  readonly sshAuthorizedKeys: readonly string[];
+export interface RunnerVmUserDataInput extends VmIdentity {
   /**
    * The VM's CPU architecture (selects the credential helper binary).
    * @default "amd64"
@@ -289,7 +278,8 @@ export function firewallCommands(policy: FirewallPolicy): string[][] {
   ];
 }
 
-function isCidr(value: string): boolean {
+/** True for an IPv4 or IPv6 CIDR block (`192.0.2.0/24`, `2001:db8::/32`). */
+export function isCidr(value: string): boolean {
   const [address, prefix, ...rest] = value.split("/");
   const family = isIP(address ?? "");
   if (rest.length > 0 || family === 0 || prefix === undefined || !/^\d{1,3}$/.test(prefix)) {
@@ -307,7 +297,23 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-function validate(input: RunnerVmUserDataInput): string[] {
+/** The settings every Foundation VM's user-data starts with: its name, its clock and who may log in. */
+export interface VmIdentity {
+  /** Host name (a DNS label). */
+  readonly hostname: string;
+  /** Fully qualified name; unset leaves the domain to DHCP/DNS. */
+  readonly fqdn?: string;
+  /**
+   * IANA time zone.
+   * @default "Etc/UTC"
+   */
+  readonly timezone?: string;
+  /** SSH public keys for the image's default user; password login stays off. */
+  readonly sshAuthorizedKeys: readonly string[];
+}
+
+/** Problems with a VM's identity, each naming the field and the fix. */
+export function vmIdentityProblems(input: VmIdentity): string[] {
   const problems: string[] = [];
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(input.hostname)) {
     problems.push(`hostname: "${input.hostname}" is not a DNS label; use lowercase letters, digits and dashes`);
@@ -330,6 +336,24 @@ function validate(input: RunnerVmUserDataInput): string[] {
       problems.push(`sshAuthorizedKeys: "${key.slice(0, 24)}…" is not an OpenSSH public key line`);
     }
   }
+  return problems;
+}
+
+/** The identity part of a cloud-config: host, time zone, key-only SSH, no root login. */
+export function vmIdentityConfig(input: VmIdentity): Record<string, unknown> {
+  return {
+    hostname: input.hostname,
+    ...(input.fqdn === undefined ? {} : { fqdn: input.fqdn }),
+    manage_etc_hosts: true,
+    timezone: input.timezone ?? "Etc/UTC",
+    ssh_pwauth: false,
+    disable_root: true,
+    ssh_authorized_keys: [...input.sshAuthorizedKeys],
+  };
+}
+
+function validate(input: RunnerVmUserDataInput): string[] {
+  const problems = vmIdentityProblems(input);
   if (!input.runnerConfigToml.includes("[[runners]]")) {
     problems.push("runnerConfigToml: pass the output of renderRunnerConfig (it has no [[runners]] entry)");
   }
@@ -417,13 +441,7 @@ export function runnerUserDataDocument(input: RunnerVmUserDataInput): Record<str
           ["gitlab-runner-helper-images", input.gitlabRunnerVersion],
         ];
   return {
-    hostname: input.hostname,
-    ...(input.fqdn === undefined ? {} : { fqdn: input.fqdn }),
-    manage_etc_hosts: true,
-    timezone: input.timezone ?? "Etc/UTC",
-    ssh_pwauth: false,
-    disable_root: true,
-    ssh_authorized_keys: [...input.sshAuthorizedKeys],
+    ...vmIdentityConfig(input),
     // cloud-init fetches apt keys with gpg, which minimal images may lack; install it once, before `apt` runs.
     bootcmd: [
       ["cloud-init-per", "once", "foundation-apt-update", "apt-get", "update"],

@@ -33,12 +33,7 @@ describe("renderRunnerConfig", () => {
       log_level: "info",
       log_format: "json",
     });
-    expect(runners.map((runner) => runner.name)).toEqual([
-      "proxmox-docker",
-      "proxmox-deploy",
-      "arm64-spot",
-      "amd64-ondemand",
-    ]);
+    expect(runners.map((runner) => runner.name)).toEqual(["proxmox-deploy", "arm64-spot", "amd64-ondemand"]);
   });
 
   test("defaults check_interval, shutdown_timeout and logging", () => {
@@ -57,29 +52,8 @@ describe("renderRunnerConfig", () => {
   // One row per runner kind and per pool: the parsed TOML entry equals what the model says.
   test.each<[string, number, Record<string, unknown>]>([
     [
-      "docker runner for local jobs (docker-in-docker)",
-      0,
-      {
-        name: "proxmox-docker",
-        url: "https://gitlab.example.com",
-        token: "glrt-local000000000000000",
-        executor: "docker",
-        limit: 2,
-        docker: {
-          image: "debian:bookworm-slim",
-          privileged: true,
-          volumes: ["/certs/client", "/cache"],
-          pull_policy: ["always", "if-not-present"],
-          allowed_pull_policies: ["always", "if-not-present"],
-          allowed_images: ["**"],
-          allowed_services: ["docker:*-dind"],
-        },
-        cache: CACHE,
-      },
-    ],
-    [
       "deploy runner",
-      1,
+      0,
       {
         name: "proxmox-deploy",
         url: "https://gitlab.example.com",
@@ -92,21 +66,21 @@ describe("renderRunnerConfig", () => {
           volumes: ["/cache"],
           pull_policy: ["always"],
           allowed_pull_policies: ["always"],
-          allowed_images: ["registry.gitlab.example.com/platform/**"],
-          allowed_services: ["registry.gitlab.example.com/platform/**"],
+          allowed_images: ["registry.gitlab.example.com/platform/node@sha256:*"],
+          allowed_services: ["registry.gitlab.example.com/platform/node@sha256:*"],
         },
         cache: CACHE,
       },
     ],
     [
       "arm64 spot pool with business-hours idle capacity",
-      2,
+      1,
       {
         name: "arm64-spot",
         url: "https://gitlab.example.com",
         token: "glrt-arm64spot00000000000",
         executor: "docker-autoscaler",
-        limit: 20,
+        limit: 10,
         shell: "sh",
         docker: {
           image: "alpine:3",
@@ -117,7 +91,7 @@ describe("renderRunnerConfig", () => {
         },
         autoscaler: {
           plugin: "aws:1",
-          capacity_per_instance: 2,
+          capacity_per_instance: 1,
           max_use_count: 1,
           max_instances: 10,
           instance_ready_command: "cloud-init status --wait",
@@ -138,7 +112,7 @@ describe("renderRunnerConfig", () => {
     ],
     [
       "amd64 on-demand pool with an all-day policy",
-      3,
+      2,
       {
         name: "amd64-ondemand",
         url: "https://gitlab.example.com",
@@ -195,7 +169,7 @@ describe("renderRunnerConfig", () => {
       },
       cache: { ...model.cache, serverAddress: "s3.eu-central-1.amazonaws.com", path: "foundation" },
     };
-    const pool = rendered(custom).runners[2] as {
+    const pool = rendered(custom).runners[1] as {
       autoscaler: Record<string, unknown>;
       cache: Record<string, unknown>;
     };
@@ -236,7 +210,7 @@ describe("renderRunnerConfig", () => {
   test("refuses an invalid model with the validation messages", () => {
     const model = sampleRunnerModel();
     expect(() => renderRunnerConfig({ ...model, global: { ...model.global, concurrent: 10 } }, SAMPLE_TOKENS)).toThrow(
-      "global.concurrent: 10 is below 44",
+      "global.concurrent: 10 is below 32",
     );
   });
 

@@ -253,7 +253,6 @@ export function runnerConfigDocument(model: RunnerModel, tokens: RunnerTokens): 
     log_level: model.global.logLevel ?? "info",
     log_format: model.global.logFormat ?? "json",
     runners: [
-      dockerRunnerToml(model.local, model, tokens),
       dockerRunnerToml(model.deploy, model, tokens),
       ...model.pools.map((pool) => poolRunnerToml(pool, model, tokens)),
     ],

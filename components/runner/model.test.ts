@@ -24,13 +24,17 @@ describe("validateRunnerModel", () => {
   });
 
   test.each<[string, Mutation]>([
-    ["concurrent exactly the required sum", (m) => ({ ...m, global: { ...m.global, concurrent: 44 } })],
+    ["concurrent exactly the required sum", (m) => ({ ...m, global: { ...m.global, concurrent: 32 } })],
     ["concurrent above the required sum", (m) => ({ ...m, global: { ...m.global, concurrent: 60 } })],
     ["an arm64 pool of a1 and *gd types", withPool(0, { instanceTypes: ["a1.xlarge", "m7gd.xlarge"] })],
     ["an on-demand pool with one type", withPool(1, { instanceTypes: ["m7i.large"], spot: false })],
     ["an amd64 spot pool with two x86 types", withPool(1, { spot: true, instanceTypes: ["m7i.large", "m7a.large"] })],
     ["an untagged pool that runs untagged jobs", withPool(0, { tags: [], runUntagged: true })],
-    ["maxUseCount 0 (no limit)", withPool(0, { maxUseCount: 0 })],
+    ["maxUseCount 0 (no limit) on an unprivileged pool", withPool(1, { maxUseCount: 0 })],
+    [
+      "deploy images pinned by an exact digest",
+      (m) => ({ ...m, deploy: { ...m.deploy, allowedImages: [`node@sha256:${"a".repeat(64)}`] } }),
+    ],
   ])("accepts %s", (_name, mutate) => {
     expect(validateRunnerModel(mutate(sampleRunnerModel()))).toEqual([]);
   });
@@ -38,9 +42,9 @@ describe("validateRunnerModel", () => {
   test.each<[string, Mutation, string[]]>([
     [
       "concurrent below the pools' capacity",
-      (m) => ({ ...m, global: { ...m.global, concurrent: 43 } }),
+      (m) => ({ ...m, global: { ...m.global, concurrent: 31 } }),
       [
-        "global.concurrent: 43 is below 44, the sum of every pool's maxInstances × capacityPerInstance plus the docker runners' limits; raise concurrent to at least 44 or shrink the pools",
+        "global.concurrent: 31 is below 32, the sum of every pool's maxInstances × capacityPerInstance plus the deploy runner's limit; raise concurrent to at least 32 or shrink the pools",
       ],
     ],
     [
@@ -87,10 +91,10 @@ describe("validateRunnerModel", () => {
     [
       "idle capacity above the pool's capacity",
       withPool(0, {
-        idle: { periods: ["* 7-19 * * mon-fri"], timezone: "Europe/Berlin", idleCount: 21, idleTime: "20m" },
+        idle: { periods: ["* 7-19 * * mon-fri"], timezone: "Europe/Berlin", idleCount: 11, idleTime: "20m" },
       }),
       [
-        "pools[0] (arm64-spot).idle.idleCount: 21 idle jobs exceed the pool's capacity of 20 (maxInstances × capacityPerInstance); lower idleCount or raise maxInstances",
+        "pools[0] (arm64-spot).idle.idleCount: 11 idle jobs exceed the pool's capacity of 10 (maxInstances × capacityPerInstance); lower idleCount or raise maxInstances",
       ],
     ],
     [
@@ -122,14 +126,50 @@ describe("validateRunnerModel", () => {
       ["deploy.tags: deploy jobs must select the deploy runner by tag; give it a tag and set runUntagged false"],
     ],
     [
-      "a docker runner without a limit",
-      (m) => ({ ...m, local: { ...m.local, limit: 0 } }),
-      ["local.limit: 0 must be an integer of at least 1; 0 (unlimited) cannot be budgeted"],
+      "a deploy runner that any project of the group could use",
+      (m) => ({ ...m, deploy: { ...m.deploy, locked: false } }),
+      [
+        "deploy.locked: the deploy runner must be locked to the foundation project, or any project of the group could use it; set it to true",
+      ],
+    ],
+    [
+      "a privileged deploy runner",
+      (m) => ({ ...m, deploy: { ...m.deploy, privileged: true } }),
+      [
+        "deploy.privileged: a privileged job container is root on the host that holds every runner token; set it to false (docker-in-docker jobs belong on a pool)",
+      ],
+    ],
+    [
+      "a deploy runner that takes any image",
+      (m) => ({ ...m, deploy: { ...m.deploy, allowedImages: ["**"], allowedServices: ["docker:*-dind"] } }),
+      [
+        'deploy.allowedImages: "**" is not pinned by digest; allow only images named with @sha256:, e.g. "node:20-bookworm-slim@sha256:*"',
+        'deploy.allowedServices: "docker:*-dind" is not pinned by digest; allow only images named with @sha256:, e.g. "node:20-bookworm-slim@sha256:*"',
+      ],
+    ],
+    [
+      "a deploy runner sharing a tag with a pool",
+      (m) => ({ ...m, deploy: { ...m.deploy, tags: ["deploy", "aws-arm64"] } }),
+      [
+        'deploy.tags: "aws-arm64" is also a tag of runner "arm64-spot", so its jobs could land there and deploy jobs here; give the deploy runner tags of its own',
+      ],
+    ],
+    [
+      "a privileged pool that runs several jobs on one instance",
+      withPool(0, { capacityPerInstance: 2 }),
+      [
+        "pools[0] (arm64-spot).privileged: a privileged job is root on its instance and could watch the jobs after it; give a privileged pool maxUseCount 1 and capacityPerInstance 1, so each instance runs one job and is gone",
+      ],
+    ],
+    [
+      "a deploy runner without a limit",
+      (m) => ({ ...m, deploy: { ...m.deploy, limit: 0 } }),
+      ["deploy.limit: 0 must be an integer of at least 1; 0 (unlimited) cannot be budgeted"],
     ],
     [
       "an empty allowed_images list",
-      (m) => ({ ...m, local: { ...m.local, allowedImages: [] } }),
-      ['local.allowedImages: an empty list allows every image; list the images jobs may use, e.g. ["**"]'],
+      (m) => ({ ...m, deploy: { ...m.deploy, allowedImages: [] } }),
+      ['deploy.allowedImages: an empty list allows every image; list the images jobs may use, e.g. ["**"]'],
     ],
     [
       "allowed pull policies disjoint from the pull policy",
@@ -189,9 +229,9 @@ describe("validateRunnerModel", () => {
 });
 
 describe("requiredConcurrency", () => {
-  test("sums every pool's maxInstances × capacityPerInstance and the docker runners' limits", () => {
-    // 2 (local) + 2 (deploy) + 10 × 2 (arm64-spot) + 20 × 1 (amd64-ondemand)
-    expect(requiredConcurrency(sampleRunnerModel())).toBe(44);
+  test("sums every pool's maxInstances × capacityPerInstance and the deploy runner's limit", () => {
+    // 2 (deploy) + 10 × 1 (arm64-spot) + 20 × 1 (amd64-ondemand)
+    expect(requiredConcurrency(sampleRunnerModel())).toBe(32);
   });
 });
 
@@ -199,21 +239,12 @@ describe("runnerRecords", () => {
   test("carries the server-side settings of every runner, in config order", () => {
     expect(runnerRecords(sampleRunnerModel())).toEqual([
       {
-        name: "proxmox-docker",
-        kind: "docker",
-        description: "proxmox-docker: docker executor on the runner VM",
-        tagList: ["proxmox-local", "docker"],
-        runUntagged: false,
-        locked: false,
-        accessLevel: "not_protected",
-      },
-      {
         name: "proxmox-deploy",
         kind: "deploy",
         description: "proxmox-deploy: deployments from protected refs",
         tagList: ["deploy"],
         runUntagged: false,
-        locked: false,
+        locked: true,
         accessLevel: "ref_protected",
       },
       {

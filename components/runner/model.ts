@@ -67,7 +67,11 @@ export interface RunnerPool {
   readonly image?: string;
 }
 
-/** A runner with the docker executor on the manager host itself. */
+/**
+ * A runner with the docker executor on the manager host itself. The only one is the deploy runner: the manager host
+ * holds every runner token and the Roles Anywhere key, so it runs only trusted jobs (see {@link deployRunnerProblems}
+ * and docs/runbooks/runner.md, "Who runs where").
+ */
 export interface DockerRunnerSpec {
   /** Runner name (a DNS label); the key of its token. */
   readonly name: string;
@@ -192,9 +196,7 @@ export interface RunnerModel {
   readonly gitlabUrl: string;
   /** Global settings. */
   readonly global: GlobalSettings;
-  /** The docker-executor runner for local jobs (docker-in-docker capable). */
-  readonly local: DockerRunnerSpec;
-  /** The docker-executor runner for deployments: protected refs only. */
+  /** The docker-executor runner for deployments and the foundation project's lab jobs: protected refs only. */
   readonly deploy: DockerRunnerSpec;
   /** Autoscaled pools, one `[[runners]]` entry and one ASG each. */
   readonly pools: readonly RunnerPool[];
@@ -205,7 +207,7 @@ export interface RunnerModel {
 }
 
 /** The kinds of runner a model produces. */
-export type RunnerKind = "docker" | "deploy" | "autoscaler";
+export type RunnerKind = "deploy" | "autoscaler";
 
 /**
  * A runner record as the GitLab API creates it (`POST /user/runners`). Tags, untagged, locked and access level are
@@ -229,10 +231,10 @@ export interface RunnerRecordSpec {
 }
 
 /**
- * The runner records the `group` stack creates, in config order (local, deploy, then pools). It takes only the
- * runners, not the fleet and cache settings: the `group` stack creates the records before `lab` knows those.
+ * The runner records the `group` stack creates, in config order (deploy, then pools). It takes only the runners, not
+ * the fleet and cache settings: the `group` stack creates the records before `lab` knows those.
  */
-export function runnerRecords(model: Pick<RunnerModel, "local" | "deploy" | "pools">): RunnerRecordSpec[] {
+export function runnerRecords(model: Pick<RunnerModel, "deploy" | "pools">): RunnerRecordSpec[] {
   const docker = (spec: DockerRunnerSpec, kind: RunnerKind, what: string): RunnerRecordSpec => ({
     name: spec.name,
     kind,
@@ -243,7 +245,6 @@ export function runnerRecords(model: Pick<RunnerModel, "local" | "deploy" | "poo
     accessLevel: spec.protectedOnly ? "ref_protected" : "not_protected",
   });
   return [
-    docker(model.local, "docker", "docker executor on the runner VM"),
     docker(model.deploy, "deploy", "deployments from protected refs"),
     ...model.pools.map((pool): RunnerRecordSpec => ({
       name: pool.name,
@@ -264,12 +265,12 @@ export function poolCapacity(pool: RunnerPool): number {
 
 /**
  * The smallest `concurrent` that lets every runner reach its own limit at the same time: the sum over pools of
- * `max_instances × capacity_per_instance` plus the docker runners' `limit`s (the runner docs size a single pool as
+ * `max_instances × capacity_per_instance` plus the deploy runner's `limit` (the runner docs size a single pool as
  * `concurrent = max_instances × capacity_per_instance`). A smaller value lets one busy pool starve the others while
  * instances it already paid for sit idle; a larger one is harmless, because each runner's `limit` still bounds it.
  */
 export function requiredConcurrency(model: RunnerModel): number {
-  return model.pools.reduce((sum, pool) => sum + poolCapacity(pool), model.local.limit + model.deploy.limit);
+  return model.pools.reduce((sum, pool) => sum + poolCapacity(pool), model.deploy.limit);
 }
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -289,7 +290,9 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-function validateDockerRunner(key: string, spec: DockerRunnerSpec, problems: string[]): void {
+/** What makes a docker runner unusable: each problem `<key>.<field>: <what and the fix>`. */
+export function dockerRunnerProblems(key: string, spec: DockerRunnerSpec): string[] {
+  const problems: string[] = [];
   if (!NAME.test(spec.name)) {
     problems.push(`${key}.name: "${spec.name}" is not a DNS label; use lowercase letters, digits and dashes`);
   }
@@ -323,6 +326,70 @@ function validateDockerRunner(key: string, spec: DockerRunnerSpec, problems: str
       `${key}.allowedServices: an empty list allows every service image; list the ones jobs may use, e.g. ["docker:*-dind"]`,
     );
   }
+  return problems;
+}
+
+/** Image patterns that pin an image by digest (`name@sha256:…`, the digest part possibly a `*`). */
+const DIGEST_PINNED = /^[^*!\s]+@sha256:([0-9a-f]{64}|\*)$/;
+
+/**
+ * What makes the deploy runner safe to share a host with every runner token and the Roles Anywhere key: only jobs of
+ * protected refs of its one project, no privileged containers, images pinned by digest, and tags no other runner
+ * has, so no job can land on it by accident or by choice (docs/runbooks/runner.md, "Who runs where"). Each problem
+ * names the field of the runner and says what is wrong and the fix.
+ */
+export function deployRunnerProblems(
+  deploy: DockerRunnerSpec,
+  others: readonly { readonly name: string; readonly tags: readonly string[] }[],
+): { readonly field: keyof DockerRunnerSpec; readonly message: string }[] {
+  const problems: { field: keyof DockerRunnerSpec; message: string }[] = [];
+  const problem = (field: keyof DockerRunnerSpec, message: string) => problems.push({ field, message });
+  if (!deploy.protectedOnly) {
+    problem("protectedOnly", "the deploy runner must run protected refs only; set it to true");
+  }
+  if (!(deploy.locked ?? false)) {
+    problem(
+      "locked",
+      "the deploy runner must be locked to the foundation project, or any project of the group could use it; set it to true",
+    );
+  }
+  if (deploy.privileged) {
+    problem(
+      "privileged",
+      "a privileged job container is root on the host that holds every runner token; set it to false (docker-in-docker jobs belong on a pool)",
+    );
+  }
+  if (deploy.tags.length === 0 || deploy.runUntagged) {
+    problem("tags", "deploy jobs must select the deploy runner by tag; give it a tag and set runUntagged false");
+  }
+  if (deploy.image !== undefined && !/^[^*!\s]+@sha256:[0-9a-f]{64}$/.test(deploy.image)) {
+    problem(
+      "image",
+      `"${deploy.image}" is not pinned by digest, and the runner allows only pinned images; name it with its @sha256: digest`,
+    );
+  }
+  for (const [field, patterns] of [
+    ["allowedImages", deploy.allowedImages],
+    ["allowedServices", deploy.allowedServices],
+  ] as const) {
+    const loose = patterns.filter((pattern) => !DIGEST_PINNED.test(pattern));
+    if (loose.length > 0) {
+      problem(
+        field,
+        `${loose.map((p) => `"${p}"`).join(", ")} is not pinned by digest; allow only images named with @sha256:, e.g. "node:20-bookworm-slim@sha256:*"`,
+      );
+    }
+  }
+  for (const other of others) {
+    const shared = deploy.tags.filter((tag) => other.tags.includes(tag));
+    if (shared.length > 0) {
+      problem(
+        "tags",
+        `${shared.map((t) => `"${t}"`).join(", ")} is also a tag of runner "${other.name}", so its jobs could land there and deploy jobs here; give the deploy runner tags of its own`,
+      );
+    }
+  }
+  return problems;
 }
 
 function validateIdle(key: string, pool: RunnerPool, problems: string[]): void {
@@ -407,6 +474,11 @@ export function poolProblems(key: string, pool: RunnerPool): string[] {
   if (!Number.isInteger(pool.maxUseCount) || pool.maxUseCount < 0) {
     problems.push(`${key}.maxUseCount: ${pool.maxUseCount} must be a whole number, 0 (no limit) or more`);
   }
+  if ((pool.privileged ?? false) && (pool.maxUseCount !== 1 || pool.capacityPerInstance !== 1)) {
+    problems.push(
+      `${key}.privileged: a privileged job is root on its instance and could watch the jobs after it; give a privileged pool maxUseCount 1 and capacityPerInstance 1, so each instance runs one job and is gone`,
+    );
+  }
   validateIdle(key, pool, problems);
   return problems;
 }
@@ -441,22 +513,14 @@ export function validateRunnerModel(model: RunnerModel): string[] {
   if (global.shutdownTimeout !== undefined && !isPositiveInteger(global.shutdownTimeout)) {
     problems.push(`global.shutdownTimeout: ${global.shutdownTimeout} must be a whole number of seconds, at least 1`);
   }
-  validateDockerRunner("local", model.local, problems);
-  validateDockerRunner("deploy", model.deploy, problems);
-  if (!model.deploy.protectedOnly) {
-    problems.push("deploy.protectedOnly: the deploy runner must run protected refs only; set it to true");
-  }
-  if (model.deploy.tags.length === 0 || model.deploy.runUntagged) {
-    problems.push(
-      "deploy.tags: deploy jobs must select the deploy runner by tag; give it a tag and set runUntagged false",
-    );
-  }
+  problems.push(...dockerRunnerProblems("deploy", model.deploy));
+  problems.push(...deployRunnerProblems(model.deploy, model.pools).map((p) => `deploy.${p.field}: ${p.message}`));
   if (model.pools.length === 0) {
     problems.push("pools: define at least one autoscaled pool");
   }
   model.pools.forEach((pool, index) => validatePool(`pools[${index}] (${pool.name})`, pool, model.fleet, problems));
 
-  const names = [model.local.name, model.deploy.name, ...model.pools.map((pool) => pool.name)];
+  const names = [model.deploy.name, ...model.pools.map((pool) => pool.name)];
   for (const name of new Set(names)) {
     if (names.filter((other) => other === name).length > 1) {
       problems.push(`runner names: "${name}" is used more than once; give every runner and pool its own name`);
@@ -488,7 +552,7 @@ export function validateRunnerModel(model: RunnerModel): string[] {
   const needed = requiredConcurrency(model);
   if (Number.isInteger(needed) && isPositiveInteger(global.concurrent) && global.concurrent < needed) {
     problems.push(
-      `global.concurrent: ${global.concurrent} is below ${needed}, the sum of every pool's maxInstances × capacityPerInstance plus the docker runners' limits; raise concurrent to at least ${needed} or shrink the pools`,
+      `global.concurrent: ${global.concurrent} is below ${needed}, the sum of every pool's maxInstances × capacityPerInstance plus the deploy runner's limit; raise concurrent to at least ${needed} or shrink the pools`,
     );
   }
   return problems;

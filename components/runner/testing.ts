@@ -2,34 +2,22 @@
 import type { RunnerTokens } from "./config-toml";
 import type { RunnerModel } from "./model";
 
-/** A model with a local runner, a deploy runner and two pools (arm64 spot, amd64 on-demand). */
+/** A model with the deploy runner and two pools (arm64 spot, amd64 on-demand). */
 export function sampleRunnerModel(): RunnerModel {
   return {
     gitlabUrl: "https://gitlab.example.com",
     global: { concurrent: 44, checkInterval: 3, shutdownTimeout: 3600 },
-    local: {
-      name: "proxmox-docker",
-      tags: ["proxmox-local", "docker"],
-      runUntagged: false,
-      protectedOnly: false,
-      limit: 2,
-      privileged: true,
-      image: "debian:bookworm-slim",
-      pullPolicy: ["always", "if-not-present"],
-      allowedPullPolicies: ["always", "if-not-present"],
-      allowedImages: ["**"],
-      allowedServices: ["docker:*-dind"],
-    },
     deploy: {
       name: "proxmox-deploy",
       tags: ["deploy"],
       runUntagged: false,
       protectedOnly: true,
+      locked: true,
       limit: 2,
       privileged: false,
       pullPolicy: ["always"],
-      allowedImages: ["registry.gitlab.example.com/platform/**"],
-      allowedServices: ["registry.gitlab.example.com/platform/**"],
+      allowedImages: ["registry.gitlab.example.com/platform/node@sha256:*"],
+      allowedServices: ["registry.gitlab.example.com/platform/node@sha256:*"],
     },
     pools: [
       {
@@ -37,7 +25,8 @@ export function sampleRunnerModel(): RunnerModel {
         tags: ["aws-arm64"],
         architecture: "arm64",
         instanceTypes: ["c7g.xlarge", "m7g.xlarge", "c6g.xlarge"],
-        capacityPerInstance: 2,
+        // Privileged (docker-in-docker): one job per instance, then the instance is gone.
+        capacityPerInstance: 1,
         maxInstances: 10,
         maxUseCount: 1,
         idle: { periods: ["* 7-19 * * mon-fri"], timezone: "Europe/Berlin", idleCount: 2, idleTime: "20m0s" },
@@ -81,7 +70,6 @@ export function sampleRunnerModel(): RunnerModel {
 
 /** Tokens for {@link sampleRunnerModel}'s runners. */
 export const SAMPLE_TOKENS: RunnerTokens = {
-  "proxmox-docker": "glrt-local000000000000000",
   "proxmox-deploy": "glrt-deploy00000000000000",
   "arm64-spot": "glrt-arm64spot00000000000",
   "amd64-ondemand": "glrt-amd64od000000000000",

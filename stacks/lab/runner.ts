@@ -41,7 +41,6 @@ export function labRunnerModel(config: LabConfig, upstream: RunnerUpstream): Run
       logLevel: runner.logLevel,
       logFormat: runner.logFormat,
     },
-    local: upstream.dockerRunners.local,
     deploy: upstream.dockerRunners.deploy,
     pools: upstream.runnerPools,
     fleet: {
@@ -64,7 +63,7 @@ export function labRunnerModel(config: LabConfig, upstream: RunnerUpstream): Run
 /** Where each part of the model comes from, so a problem names the key or upstream output to fix. */
 const SOURCES: readonly (readonly [RegExp, (match: RegExpExecArray) => string])[] = [
   [/^global\.(\w+): /, (m) => `foundation:runner.${m[1]}`],
-  [/^(local|deploy)\.([\w.]+): /, (m) => `group stack output dockerRunners.${m[1]}.${m[2]}`],
+  [/^deploy\.([\w.]+): /, (m) => `group stack output dockerRunners.deploy.${m[1]}`],
   [/^pools\[(\d+)\] \([^)]*\)\.([\w.]+): /, (m) => `aws stack output runnerPools[${m[1]}].${m[2]}`],
   [/^pools: /, () => "aws stack output runnerPools"],
   [/^fleet\.autoscalingGroupNames: /, () => "aws stack output runnerFleet.asgNames"],

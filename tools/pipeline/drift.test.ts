@@ -78,6 +78,21 @@ describe("driftReport", () => {
     );
   });
 
+  it("passes the member-account providers' role step, which changes no resource, and only that", () => {
+    const provider = "urn:pulumi:aws::foundation::pulumi:providers:aws::aws-ci";
+    const roleStep = { op: "update", urn: provider, detailedDiff: { "assumeRoles[0].roleArn": { kind: "update" } } };
+    expect(driftReport("aws", { steps: [roleStep, { op: "same", urn: VM }] }, 255)).toBeUndefined();
+    const regionStep = { op: "update", urn: provider, detailedDiff: { region: { kind: "update" } } };
+    expect(driftedResources({ steps: [roleStep, regionStep] })).toEqual([
+      { kind: "update", urn: provider, properties: ["region"] },
+    ]);
+    // With an error beside it, the preview failed for another reason.
+    const failed = { steps: [roleStep], diagnostics: [{ message: "error: AccessDenied", severity: "error" }] };
+    expect(driftReport("aws", failed, 255)).toBe(
+      "stack aws: pulumi preview failed (exit 255) without proposing changes\n  error: AccessDenied",
+    );
+  });
+
   it("fails when Pulumi printed no JSON at all", () => {
     expect(driftReport("aws", parseDigest("error: failed to load credentials"), 255)).toBe(
       "stack aws: pulumi preview printed no JSON preview (exit 255); see the job log for its error",

@@ -11,12 +11,23 @@ import {
   NODE_IMAGE,
   PIPELINE_FILE,
   pipelineInputs,
+  pipelineObject,
   renderPipeline,
   ROOT,
   stackSources,
   STAGES,
+  VERIFY_IMAGES,
+  verifyJobs,
 } from "./gitlab-ci";
 import { provenanceProblems } from "../provenance";
+import { runnerRecords } from "../../components/runner/model";
+import { sampleRunnerModel } from "../../components/runner/testing";
+import {
+  imageAllowed,
+  inventoryProblems as inventoryProblemsOf,
+  readRunnerInventory,
+  RunnerInventory,
+} from "./runners";
 
 /** GitLab's pipeline schema, copied byte for byte; the README there gives its upstream, version and sha256. */
 const SCHEMA_DIR = join(__dirname, "testdata", "schemas");
@@ -77,6 +88,12 @@ describe(".gitlab-ci.yml", () => {
       ...order.map((s) => `preview:${s}`),
       ...order.map((s) => `deploy:${s}`),
       "smoke:eve-skill-farm",
+      "verify:proxmox-deploy",
+      "verify:proxmox-deploy:cache",
+      "verify:arm64",
+      "verify:arm64:cache",
+      "verify:arm64-large",
+      "verify:arm64-large:cache",
       ...order.map((s) => `drift:${s}`),
     ]);
     expect(pipeline.stages).toEqual([...STAGES]);
@@ -212,8 +229,10 @@ describe(".gitlab-ci.yml", () => {
     expect(jobs["preview:lab"].variables?.PROXMOX_VE_API_TOKEN).toBe("$FOUNDATION_PROXMOX_AUDIT_TOKEN");
   });
 
-  it("pins the job image by digest and the Pulumi CLI to the SDK's version", () => {
+  it("pins every job image by digest and the Pulumi CLI to the SDK's version", () => {
     expect(NODE_IMAGE).toMatch(/^node:20-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    for (const image of Object.values(VERIFY_IMAGES)) expect(image).toMatch(/^[a-z0-9.:/-]+@sha256:[0-9a-f]{64}$/);
+    // The committed pipeline has no privileged pool, so no docker-in-docker job: every job runs the Node image.
     for (const job of Object.values(jobs)) expect(job.image).toBe(NODE_IMAGE);
     expect(committed).not.toMatch(/:latest\b/);
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
@@ -299,6 +318,193 @@ describe("stackSources", () => {
       "components/c/deep/*",
       "stacks/*",
       "stacks/aws/*",
+    ]);
+  });
+
+  it("counts every file below a directory the program reads data from at run time", () => {
+    write("stacks/lab/index.ts", 'import { ruleFiles } from "../../monitoring/files";\n');
+    write("stacks/lab/config.ts", "export const c = 1;\n");
+    write("stacks/lab/outputs.ts", "export const o = 1;\n");
+    write("monitoring/files.ts", "export const ruleFiles = () => [];\n");
+    expect(stackSources(scratch, "lab").slice(-2)).toEqual(["monitoring/**/*", "stacks/lab/*"]);
+    expect(stackSources(ROOT, "lab")).toContain("monitoring/**/*");
+    expect(stackSources(ROOT, "aws")).not.toContain("monitoring/**/*");
+  });
+});
+
+/** The runners of the example configs, as the generator reads them. */
+const inventory = readRunnerInventory(ROOT);
+
+/** An inventory with the runner model's sample pools: one privileged arm64 pool, one unprivileged amd64 pool. */
+const withDind: RunnerInventory = {
+  ...inventory,
+  pools: sampleRunnerModel().pools.map((pool) => ({
+    name: pool.name,
+    tags: pool.tags,
+    privileged: pool.privileged ?? false,
+    architecture: pool.architecture,
+  })),
+};
+
+describe("the verify stage", () => {
+  const DEFAULT_BRANCH = [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "schedule"' }];
+  const verify = Object.entries(jobs).filter(([name]) => name.startsWith("verify:"));
+
+  it("reads the deploy runner from the group config and the pools from the aws config", () => {
+    expect(inventory).toEqual({
+      deploy: {
+        name: "proxmox-deploy",
+        tags: ["deploy"],
+        privileged: false,
+        allowedImages: ["node:20-bookworm-slim@sha256:*"],
+      },
+      pools: [
+        { name: "arm64", tags: ["arm64", "docker"], privileged: false, architecture: "arm64" },
+        { name: "arm64-large", tags: ["arm64", "large"], privileged: false, architecture: "arm64" },
+      ],
+      egress: { ntpServer: "192.168.10.1", sshAnywhere: true },
+    });
+  });
+
+  it("runs one tagged job per runner and pool after the lab's deploy, and reads the cache back in a later job", () => {
+    expect(verify.map(([name, job]) => [name, job.tags, job.needs])).toEqual([
+      ["verify:proxmox-deploy", ["deploy"], ["deploy:lab"]],
+      ["verify:proxmox-deploy:cache", ["deploy"], ["verify:proxmox-deploy"]],
+      ["verify:arm64", ["arm64", "docker"], ["deploy:lab"]],
+      ["verify:arm64:cache", ["arm64", "docker"], ["verify:arm64"]],
+      ["verify:arm64-large", ["arm64", "large"], ["deploy:lab"]],
+      ["verify:arm64-large:cache", ["arm64", "large"], ["verify:arm64-large"]],
+    ]);
+    for (const [name, job] of verify) {
+      expect([name, job.stage, job.rules, job.timeout]).toEqual([name, "verify", DEFAULT_BRANCH, "20 minutes"]);
+      // No verify job holds a credential: no ID token, no protected variable.
+      expect([name, job.id_tokens, JSON.stringify(job.variables ?? {})]).toEqual([
+        name,
+        undefined,
+        expect.not.stringMatching(/FOUNDATION_/),
+      ]);
+    }
+  });
+
+  it("writes one file per runner to the S3 cache and reads the same key back, failing when it does not come back", () => {
+    for (const runner of ["proxmox-deploy", "arm64", "arm64-large"]) {
+      const key = `verify-${runner}-$CI_PIPELINE_ID`;
+      const write = jobs[`verify:${runner}`];
+      const read = jobs[`verify:${runner}:cache`];
+      expect(write.cache).toContainEqual({ key, paths: ["verify-cache/"], policy: "push" });
+      expect(read.cache).toEqual([{ key, paths: ["verify-cache/"], policy: "pull" }]);
+      expect(write.script).toContain(`echo "$CI_PIPELINE_ID ${runner}" > verify-cache/${runner}`);
+      expect(read.script).toContain(
+        `test "$(cat verify-cache/${runner} 2>/dev/null)" = "$CI_PIPELINE_ID ${runner}" || { echo "runner ${runner}: ` +
+          `the file verify:${runner} wrote to the S3 cache did not come back" >&2; exit 1; }`,
+      );
+    }
+  });
+
+  it("proves each job ran on the runner it names, whose description the runner record starts with its name", () => {
+    for (const [name, job] of verify) {
+      const runner = name.split(":")[1];
+      expect([name, job.script]).toEqual([
+        name,
+        expect.arrayContaining([
+          `case "$CI_RUNNER_DESCRIPTION" in "${runner}: "*) true ;; *) false ;; esac || { echo "runner ${runner}: this job ran on another runner" >&2; exit 1; }`,
+        ]),
+      ]);
+    }
+    for (const record of runnerRecords(sampleRunnerModel())) {
+      expect(record.description.startsWith(`${record.name}: `)).toBe(true);
+    }
+  });
+
+  it("checks the arm64 pools run on aarch64 instances", () => {
+    for (const pool of ["arm64", "arm64-large"]) {
+      expect(jobs[`verify:${pool}`].script).toContain(
+        `test "$(uname -m)" = aarch64 || { echo "runner ${pool}: expected an aarch64 instance, got $(uname -m)" >&2; exit 1; }`,
+      );
+    }
+  });
+
+  it("dry-runs the deploy runner's egress: DNS, HTTPS to GitLab, NTP to the lab's time server, SSH out", () => {
+    expect(jobs["verify:proxmox-deploy"].script).toContain(
+      'node -r ./tools/register.js tools/pipeline/egress-check.ts --runner proxmox-deploy --dns "$CI_SERVER_HOST" ' +
+        '--https "$CI_SERVER_URL" --ntp 192.168.10.1 --tcp "$CI_SERVER_HOST:22"',
+    );
+    const onlyToFleet = verifyJobs({ ...inventory, egress: { ntpServer: "192.0.2.123", sshAnywhere: false } });
+    expect(onlyToFleet["verify:proxmox-deploy"].script).toContain(
+      'node -r ./tools/register.js tools/pipeline/egress-check.ts --runner proxmox-deploy --dns "$CI_SERVER_HOST" ' +
+        '--https "$CI_SERVER_URL" --ntp 192.0.2.123',
+    );
+  });
+
+  it("uses on the deploy runner only an image its allowed_images accept, pinned by digest", () => {
+    for (const [name, job] of verify.filter(([, job]) => job.tags?.includes("deploy"))) {
+      expect([name, imageAllowed(inventory.deploy.allowedImages, job.image), job.services]).toEqual([
+        name,
+        true,
+        undefined,
+      ]);
+    }
+    expect(imageAllowed(["node:20-bookworm-slim@sha256:*"], "node:20-bookworm-slim")).toBe(false);
+    expect(imageAllowed(["node:20-bookworm-slim@sha256:*"], "node:20-bookworm-slim@sha256:abc/def")).toBe(false);
+    expect(imageAllowed(["**", "!*/kali*"], "docker.io/kalilinux")).toBe(false);
+    expect(() =>
+      verifyJobs({ ...inventory, deploy: { ...inventory.deploy, allowedImages: ["alpine@sha256:*"] } }),
+    ).toThrow(
+      `Pulumi.group.yaml: foundation:runners.deploy.allowedImages does not allow the job image ${NODE_IMAGE}; allow it by digest, e.g. "node:20-bookworm-slim@sha256:*"`,
+    );
+  });
+
+  it("builds with docker-in-docker on a privileged pool, for the pool's own platform, and gives an unprivileged pool no such job", () => {
+    const generated = verifyJobs(withDind);
+    expect(Object.keys(generated)).toEqual([
+      "verify:proxmox-deploy",
+      "verify:proxmox-deploy:cache",
+      "verify:arm64-spot",
+      "verify:arm64-spot:dind",
+      "verify:arm64-spot:cache",
+      "verify:amd64-ondemand",
+      "verify:amd64-ondemand:cache",
+    ]);
+    const dind = generated["verify:arm64-spot:dind"];
+    expect([dind.image, dind.services, dind.tags, dind.needs]).toEqual([
+      VERIFY_IMAGES.dockerCli,
+      [{ name: VERIFY_IMAGES.dind, alias: "docker" }],
+      ["aws-arm64"],
+      ["deploy:lab"],
+    ]);
+    expect(dind.script.slice(2)).toEqual([
+      'docker info || { echo "runner arm64-spot: docker info failed: the docker-in-docker service is not reachable" >&2; exit 1; }',
+      `printf 'FROM %s\\nRUN test "$(uname -m)" = %s\\n' "${VERIFY_IMAGES.alpine}" "aarch64" > Dockerfile`,
+      'docker build --platform linux/arm64 --tag verify-arm64-spot:$CI_PIPELINE_ID . || { echo "runner arm64-spot: docker build for linux/arm64 failed" >&2; exit 1; }',
+      `test "$(docker image inspect --format '{{.Architecture}}' verify-arm64-spot:$CI_PIPELINE_ID)" = arm64 || { echo "runner arm64-spot: the built image is not linux/arm64" >&2; exit 1; }`,
+      'echo "runner arm64-spot: docker-in-docker builds linux/arm64 images"',
+    ]);
+    expect(generated["verify:amd64-ondemand"].script).toContain(
+      'test "$(uname -m)" = x86_64 || { echo "runner amd64-ondemand: expected an x86_64 instance, got $(uname -m)" >&2; exit 1; }',
+    );
+  });
+
+  it("a pipeline with a docker-in-docker job still validates against GitLab's schema", () => {
+    const document = JSON.parse(JSON.stringify(pipelineObject({ ...pipelineInputs(ROOT), runners: withDind })));
+    const valid = validate(document);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it("refuses runners a verify job could not tell apart, and a deploy runner without the deploy tag", () => {
+    const shadowed: RunnerInventory = {
+      ...inventory,
+      pools: [
+        { name: "arm64", tags: ["arm64"], privileged: false, architecture: "arm64" },
+        { name: "arm64-large", tags: ["arm64", "large"], privileged: false, architecture: "arm64" },
+      ],
+    };
+    expect(() => verifyJobs({ ...inventory, deploy: { ...inventory.deploy, tags: ["lab"] } })).toThrow(
+      'Pulumi.group.yaml: foundation:runners.deploy.tags has no "deploy", the tag every deploy job asks for; add it',
+    );
+    expect(inventoryProblemsOf(shadowed)).toEqual([
+      'Pulumi.aws.yaml: foundation:runnerFleet.pools[0].tags: every tag of "arm64" (arm64) is also a tag of ' +
+        '"arm64-large", so a job asking for "arm64" could run on "arm64-large"; give "arm64" a tag of its own',
     ]);
   });
 });

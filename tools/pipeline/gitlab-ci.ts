@@ -8,7 +8,8 @@
  *   policies (Code Quality report), the plan diff against the target branch posted as one note, then
  *   `pulumi preview` per stack in graph order, each only when files that affect the stack changed;
  * - the default branch: the same checks and every preview, then `pulumi up` per stack in graph order (manual gate
- *   for the stacks in {@link MANUAL_GATES}), then the smoke check;
+ *   for the stacks in {@link MANUAL_GATES}), then the smoke check and the verify jobs of every runner and pool
+ *   ({@link verifyJobs});
  * - schedules on the default branch: drift detection per stack, nothing else.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -16,6 +17,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import * as ts from "typescript";
 import { Document, parse } from "yaml";
 import { GRAPH, StackName, stackOrder } from "../../stacks/graph";
+import { imageAllowed, readRunnerInventory, RunnerInventory, VerifiedPool, VerifiedRunner } from "./runners";
 
 /**
  * Job image: the multi-arch index of `node:20-bookworm-slim` (Node 20.20.2), pinned by digest so a re-tag cannot
@@ -42,8 +44,13 @@ export const MANUAL_GATES: ReadonlySet<StackName> = new Set<StackName>(["aws", "
 /** Runner tag of the runner model's deploy runner (protected refs only); every `pulumi up` runs there. */
 export const DEPLOY_RUNNER_TAG = "deploy";
 
-/** Runner tag of the lab's local docker runner, which reaches the Proxmox and Kubernetes APIs. */
-export const LAB_RUNNER_TAG = "proxmox-local";
+/**
+ * Runner tag of the jobs that need the lab network (the Proxmox and Kubernetes APIs): the deploy runner's. Every branch
+ * of the foundation project is protected (only maintainers push), so its merge request previews are protected refs
+ * and may use the protected deploy runner, the one runner on the lab network that holds no untrusted job
+ * (docs/runbooks/runner.md, "Who runs where").
+ */
+export const LAB_RUNNER_TAG = DEPLOY_RUNNER_TAG;
 
 /** The CI/CD variable holding the GitLab ID token that AWS exchanges for role credentials. */
 export const OIDC_TOKEN_VARIABLE = "FOUNDATION_OIDC_TOKEN";
@@ -119,6 +126,8 @@ export interface PipelineInputs {
   readonly audience: string;
   /** Per stack, the `rules:changes` globs of the files its program is built from. */
   readonly sources: Readonly<Record<StackName, readonly string[]>>;
+  /** The runners and pools the verify stage proves (tools/pipeline/runners.ts). */
+  readonly runners: RunnerInventory;
 }
 
 /** A rule of a GitLab job. */
@@ -133,16 +142,18 @@ export interface Rule {
 export interface Job {
   readonly stage: string;
   readonly image: string;
+  readonly services?: readonly { readonly name: string; readonly alias: string }[];
   readonly needs: readonly (
     string | { readonly job: string; readonly optional?: boolean; readonly artifacts?: boolean }
   )[];
   readonly rules: readonly Rule[];
+  readonly timeout?: string;
   readonly tags?: readonly string[];
   readonly variables?: Readonly<Record<string, string>>;
   readonly id_tokens?: Readonly<Record<string, { readonly aud: string }>>;
   readonly resource_group?: string;
   readonly environment?: { readonly name: string; readonly deployment_tier: string; readonly action?: string };
-  readonly cache: readonly Readonly<Record<string, unknown>>[];
+  readonly cache?: readonly Readonly<Record<string, unknown>>[];
   readonly script: readonly string[];
   readonly artifacts?: Readonly<Record<string, unknown>>;
 }
@@ -154,6 +165,12 @@ const MR = '$CI_PIPELINE_SOURCE == "merge_request_event"';
 const DEFAULT_BRANCH_PUSH = '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "schedule"';
 const SCHEDULE = '$CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH';
 const NOT_SCHEDULE = '$CI_PIPELINE_SOURCE != "schedule"';
+
+/**
+ * Directories whose files a program reads at run time besides importing them (the monitoring VM ships the rule files
+ * and dashboards under monitoring/): when a stack reaches one, every file in it, subdirectories too, affects the stack.
+ */
+export const RUNTIME_DATA_DIRS: ReadonlySet<string> = new Set(["monitoring"]);
 
 /** Files every stack's program depends on besides its own sources. */
 const SHARED_SOURCES = [".gitlab-ci.yml", "Pulumi.yaml", "package.json", "package-lock.json", "policies/**/*"];
@@ -233,7 +250,7 @@ function checkJobs(): Record<string, Job> {
       always,
       [
         "apt-get update -qq",
-        "apt-get install -y -qq --no-install-recommends prometheus cloud-init openssl >/dev/null",
+        "apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager cloud-init openssl >/dev/null",
         "npx jest --ci --reporters=default --reporters=jest-junit",
       ],
       {
@@ -365,13 +382,214 @@ function stackJobs(inputs: PipelineInputs, stack: StackName): Record<string, Job
   return jobs;
 }
 
+/**
+ * The verify stage's images, each by the digest of its multi-arch index (amd64 and arm64), so a re-tag changes
+ * nothing that runs; re-pin deliberately with `docker buildx imagetools inspect <image>:<tag>`.
+ */
+export const VERIFY_IMAGES = {
+  /** The Docker CLI of the docker-in-docker jobs (27.5.1). */
+  dockerCli: "docker:27.5.1-cli@sha256:851f91d241214e7c6db86513b270d58776379aacc5eb9c4a87e5b47115e3065c",
+  /** The docker-in-docker service (27.5.1). */
+  dind: "docker:27.5.1-dind@sha256:aa3df78ecf320f5fafdce71c659f1629e96e9de0968305fe1de670e0ca9176ce",
+  /** The base of the image the docker-in-docker job builds (3.21). */
+  alpine: "alpine:3.21@sha256:48b0309ca019d89d40f670aa1bc06e426dc0931948452e8491e3d65087abc07d",
+} as const;
+
+/** What `uname -m` prints on each architecture. */
+const MACHINE: Readonly<Record<VerifiedPool["architecture"], string>> = { arm64: "aarch64", amd64: "x86_64" };
+
+/** A verify job waits for the lab's deploy, which the aws and group deploys (pools, records) come before. */
+const VERIFY_NEEDS = ["deploy:lab"];
+
+/** The longest a verify job may take, an instance's start included. */
+const VERIFY_TIMEOUT = "20 minutes";
+
+/** A shell line that fails the job with `message`, naming the runner, unless `condition` holds. */
+function check(runner: string, condition: string, message: string): string {
+  return `${condition} || { echo "runner ${runner}: ${message}" >&2; exit 1; }`;
+}
+
+/**
+ * Proves the job runs on `runner`: GitLab hands every job the runner's description, which the runner records start
+ * with the runner's name (`runnerRecords` in components/runner/model.ts).
+ */
+function onRunner(runner: string): string[] {
+  return [
+    `echo "runner ${runner}: job $CI_JOB_NAME on the runner described as: $CI_RUNNER_DESCRIPTION (tags $CI_RUNNER_TAGS)"`,
+    check(
+      runner,
+      `case "$CI_RUNNER_DESCRIPTION" in "${runner}: "*) true ;; *) false ;; esac`,
+      "this job ran on another runner",
+    ),
+  ];
+}
+
+/** The cache entry a runner's verify job writes (`push`) and its cache job reads back (`pull`), once per pipeline. */
+function verifyCache(runner: string, policy: "push" | "pull"): Record<string, unknown> {
+  return { key: `verify-${runner}-$CI_PIPELINE_ID`, paths: ["verify-cache/"], policy };
+}
+
+function cacheWrite(runner: string): string[] {
+  return ["mkdir -p verify-cache", `echo "$CI_PIPELINE_ID ${runner}" > verify-cache/${runner}`];
+}
+
+/** The later job that reads the cache back: the S3 cache round trip through the runner's own cache settings. */
+function cacheJob(runner: VerifiedRunner): Job {
+  return {
+    stage: "verify",
+    image: NODE_IMAGE,
+    tags: [...runner.tags],
+    needs: [`verify:${runner.name}`],
+    rules: [{ if: DEFAULT_BRANCH_PUSH }],
+    timeout: VERIFY_TIMEOUT,
+    variables: { GIT_STRATEGY: "none" },
+    cache: [verifyCache(runner.name, "pull")],
+    script: [
+      ...onRunner(runner.name),
+      check(
+        runner.name,
+        `test "$(cat verify-cache/${runner.name} 2>/dev/null)" = "$CI_PIPELINE_ID ${runner.name}"`,
+        `the file verify:${runner.name} wrote to the S3 cache did not come back`,
+      ),
+      `echo "runner ${runner.name}: the S3 cache round trip works"`,
+    ],
+  };
+}
+
+/** Hello, the machine's architecture, and the cache write, on one pool. */
+function poolJob(pool: VerifiedPool): Job {
+  const machine = MACHINE[pool.architecture];
+  return {
+    stage: "verify",
+    image: NODE_IMAGE,
+    tags: [...pool.tags],
+    needs: VERIFY_NEEDS,
+    rules: [{ if: DEFAULT_BRANCH_PUSH }],
+    timeout: VERIFY_TIMEOUT,
+    variables: { GIT_STRATEGY: "none" },
+    cache: [verifyCache(pool.name, "push")],
+    script: [
+      ...onRunner(pool.name),
+      check(pool.name, `test "$(uname -m)" = ${machine}`, `expected an ${machine} instance, got $(uname -m)`),
+      ...cacheWrite(pool.name),
+      `echo "runner ${pool.name}: hello from an ${machine} instance"`,
+    ],
+  };
+}
+
+/**
+ * Docker-in-docker on a privileged pool: `docker info` against the service, then a build for the pool's own platform
+ * whose `RUN` step checks the machine, and the image's architecture read back
+ * (https://docs.gitlab.com/ci/docker/using_docker_build/#use-the-docker-executor-with-docker-in-docker).
+ */
+function dindJob(pool: VerifiedPool): Job {
+  const machine = MACHINE[pool.architecture];
+  const image = `verify-${pool.name}:$CI_PIPELINE_ID`;
+  return {
+    stage: "verify",
+    image: VERIFY_IMAGES.dockerCli,
+    services: [{ name: VERIFY_IMAGES.dind, alias: "docker" }],
+    tags: [...pool.tags],
+    needs: VERIFY_NEEDS,
+    rules: [{ if: DEFAULT_BRANCH_PUSH }],
+    timeout: VERIFY_TIMEOUT,
+    variables: {
+      GIT_STRATEGY: "none",
+      // The service writes its TLS client certificates to /certs/client, the volume privileged pools share.
+      DOCKER_HOST: "tcp://docker:2376",
+      DOCKER_TLS_CERTDIR: "/certs",
+      DOCKER_TLS_VERIFY: "1",
+      DOCKER_CERT_PATH: "/certs/client",
+    },
+    script: [
+      ...onRunner(pool.name),
+      check(pool.name, "docker info", "docker info failed: the docker-in-docker service is not reachable"),
+      `printf 'FROM %s\\nRUN test "$(uname -m)" = %s\\n' "${VERIFY_IMAGES.alpine}" "${machine}" > Dockerfile`,
+      check(
+        pool.name,
+        `docker build --platform linux/${pool.architecture} --tag ${image} .`,
+        `docker build for linux/${pool.architecture} failed`,
+      ),
+      check(
+        pool.name,
+        `test "$(docker image inspect --format '{{.Architecture}}' ${image})" = ${pool.architecture}`,
+        `the built image is not linux/${pool.architecture}`,
+      ),
+      `echo "runner ${pool.name}: docker-in-docker builds linux/${pool.architecture} images"`,
+    ],
+  };
+}
+
+/**
+ * The deploy runner's dry run: DNS and HTTPS to GitLab, NTP to the lab's time server, and SSH out when the host
+ * firewall lets it go anywhere (tools/pipeline/egress-check.ts); no credential, no deploy, the pinned job image the
+ * runner accepts.
+ */
+function deployJob(inputs: RunnerInventory): Job {
+  const { deploy, egress } = inputs;
+  const args = [
+    `--runner ${deploy.name}`,
+    '--dns "$CI_SERVER_HOST"',
+    '--https "$CI_SERVER_URL"',
+    `--ntp ${egress.ntpServer}`,
+    // With SSH let out only to the fleet's subnets there is no fixed address to try; the fleet's jobs prove it.
+    ...(egress.sshAnywhere ? ['--tcp "$CI_SERVER_HOST:22"'] : []),
+  ];
+  return {
+    ...nodeJob(
+      "verify",
+      VERIFY_NEEDS,
+      [{ if: DEFAULT_BRANCH_PUSH }],
+      [
+        ...onRunner(deploy.name),
+        `node -r ./tools/register.js tools/pipeline/egress-check.ts ${args.join(" ")}`,
+        ...cacheWrite(deploy.name),
+      ],
+    ),
+    tags: [...deploy.tags],
+    timeout: VERIFY_TIMEOUT,
+    cache: [npmCache("pull"), verifyCache(deploy.name, "push")],
+  };
+}
+
+/**
+ * The verify stage: after `deploy:lab` (and so after every runner change: the pools and records come from the aws and
+ * group deploys it waits for), one tagged job per runner and pool proves it does its job, and a later job per runner
+ * reads back what the first wrote to the S3 cache. A failed check fails the pipeline; job names and output name the
+ * runner. Privileged pools also build an image with docker-in-docker; unprivileged ones get no such job.
+ */
+export function verifyJobs(inventory: RunnerInventory): Record<string, Job> {
+  const { deploy } = inventory;
+  if (!deploy.tags.includes(DEPLOY_RUNNER_TAG)) {
+    throw new Error(
+      `Pulumi.group.yaml: foundation:runners.deploy.tags has no "${DEPLOY_RUNNER_TAG}", the tag every deploy job asks for; add it`,
+    );
+  }
+  if (!imageAllowed(deploy.allowedImages, NODE_IMAGE)) {
+    throw new Error(
+      `Pulumi.group.yaml: foundation:runners.deploy.allowedImages does not allow the job image ${NODE_IMAGE}; allow it by digest, e.g. "node:20-bookworm-slim@sha256:*"`,
+    );
+  }
+  const jobs: Record<string, Job> = {};
+  jobs[`verify:${deploy.name}`] = deployJob(inventory);
+  jobs[`verify:${deploy.name}:cache`] = cacheJob(deploy);
+  for (const pool of inventory.pools) {
+    jobs[`verify:${pool.name}`] = poolJob(pool);
+    if (pool.privileged) jobs[`verify:${pool.name}:dind`] = dindJob(pool);
+    jobs[`verify:${pool.name}:cache`] = cacheJob(pool);
+  }
+  return jobs;
+}
+
 /** The order of a job's keys in the file: what and where first, then when, with what, and what it does. */
 const KEY_ORDER: readonly (keyof Job)[] = [
   "stage",
   "image",
+  "services",
   "tags",
   "needs",
   "rules",
+  "timeout",
   "resource_group",
   "environment",
   "id_tokens",
@@ -385,7 +603,10 @@ function ordered(job: Job): Job {
   return Object.fromEntries(KEY_ORDER.filter((k) => job[k] !== undefined).map((k) => [k, job[k]])) as unknown as Job;
 }
 
-/** Every job, checks first, then stack jobs by stage and, within a stage, in graph order. */
+/**
+ * Every job: checks first, then stack jobs by stage and, within a stage, in graph order; the runners' verify jobs close
+ * the verify stage.
+ */
 export function pipelineJobs(inputs: PipelineInputs): Record<string, Job> {
   const perStack = stackOrder().map((stack) => stackJobs(inputs, stack));
   const all: Record<string, Job> = { ...checkJobs() };
@@ -393,6 +614,7 @@ export function pipelineJobs(inputs: PipelineInputs): Record<string, Job> {
     for (const jobs of perStack) {
       for (const [name, job] of Object.entries(jobs)) if (job.stage === stage) all[name] = job;
     }
+    if (stage === "verify") Object.assign(all, verifyJobs(inputs.runners));
   }
   return Object.fromEntries(Object.entries(all).map(([name, job]) => [name, ordered(job)]));
 }
@@ -442,7 +664,8 @@ function resolveImport(from: string, specifier: string): string | undefined {
 
 /**
  * The `rules:changes` globs for `stack`: one `dir/*` per directory of a project file its program reaches through
- * relative imports from `stacks/<stack>/`, plus its config file and the files every stack depends on.
+ * relative imports from `stacks/<stack>/` (every file below the directory for {@link RUNTIME_DATA_DIRS}), plus its config file and the
+ * files every stack depends on.
  */
 export function stackSources(root: string, stack: StackName): string[] {
   const seen = new Set<string>();
@@ -458,7 +681,11 @@ export function stackSources(root: string, stack: StackName): string[] {
     }
   }
   const dirs = [...new Set([...seen].map((f) => relative(root, dirname(f)).split("\\").join("/")))].sort();
-  return [...SHARED_SOURCES, `Pulumi.${stack}.yaml`, ...dirs.map((d) => `${d}/*`)];
+  return [
+    ...SHARED_SOURCES,
+    `Pulumi.${stack}.yaml`,
+    ...dirs.map((d) => (RUNTIME_DATA_DIRS.has(d) ? `${d}/**/*` : `${d}/*`)),
+  ];
 }
 
 /** Reads the inputs of {@link renderPipeline} from the repository at `root`. */
@@ -479,7 +706,7 @@ export function pipelineInputs(root: string): PipelineInputs {
     StackName,
     string[]
   >;
-  return { pulumiVersion, audience, sources };
+  return { pulumiVersion, audience, sources, runners: readRunnerInventory(root) };
 }
 
 /** The repository root. */
