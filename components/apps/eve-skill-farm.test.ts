@@ -54,6 +54,7 @@ describe("EveSkillFarm", () => {
       "kubernetes:core/v1:Service::eve-service",
       "kubernetes:external-secrets.io/v1:ExternalSecret::eve-credentials",
       "kubernetes:networking.k8s.io/v1:Ingress::eve-ingress",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::eve-default-deny",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy::eve-network-policy",
       "pulumi:providers:kubernetes::k8s",
       "pulumi:pulumi:Stack::foundation-test",
@@ -254,6 +255,22 @@ describe("EveSkillFarm", () => {
     expect(eveSkillFarmProblems({ ...EVE_SKILL_FARM_DEFAULTS, ...args })).toEqual([]);
   });
 
+  it("renders its environment, the secret environment's ExternalSecret and the pull Secret valid against the API", async () => {
+    const rec = await recordApp({
+      env: { LOG_LEVEL: "info" },
+      secretEnv: { DATABASE_URL: { secret: "eve/database", property: "url" } },
+      registries: [{ server: "registry.example.com", username: "deploy", token: "gldt-0123456789abcdef" }],
+    });
+    const results = validateObjects(recordedObjects(rec));
+    expect(results.filter((r) => r.errors !== null || r.model === null)).toEqual([]);
+    expect(results.map((r) => `${r.kind}/${r.name}`)).toEqual(
+      expect.arrayContaining(["ExternalSecret/eve-skill-farm-env", "Secret/eve-skill-farm-registry"]),
+    );
+    expect(rec.inputsOf("eve-env").spec).toMatchObject({
+      data: [{ secretKey: "DATABASE_URL", remoteRef: { key: "lab/eve/database", property: "url" } }],
+    });
+  });
+
   it.each([
     [1, "ReadWriteOnce" as const],
     [2, "ReadWriteMany" as const],
@@ -269,6 +286,7 @@ describe("EveSkillFarm", () => {
         "ExternalSecret",
         "Ingress",
         "Namespace",
+        "NetworkPolicy",
         "NetworkPolicy",
         "PersistentVolumeClaim",
         "Service",

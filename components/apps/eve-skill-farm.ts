@@ -9,6 +9,8 @@ import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolu
 import type { IService } from "kubernetes-models/v1/Service";
 import {
   ContainerResources,
+  createNetworkPolicy,
+  defaultDenyPolicySpec,
   namespaceSpec,
   requireDnsLabel,
   resourceRequirements,
@@ -59,6 +61,36 @@ export interface EveSkillFarmArgs {
   readonly resources?: ContainerResources;
   /** Numeric user and group the container runs as (non-root). @default 10001 */
   readonly runAsUser?: number;
+  /** Plain environment variables of the container, by name. @default {} */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Environment variables whose values come from Secrets Manager secrets under `secretsPrefix`, through one
+   * ExternalSecret (`<app>-env`), by name. @default {}
+   */
+  readonly secretEnv?: Readonly<Record<string, SecretEnvSource>>;
+  /**
+   * Credentials of the registries the image is pulled from (a `kubernetes.io/dockerconfigjson` Secret the pods use
+   * as their image pull secret); none for a public image. @default []
+   */
+  readonly registries?: readonly RegistryCredential[];
+}
+
+/** Where one secret environment variable comes from: a Secrets Manager secret under the prefix, and a JSON property. */
+export interface SecretEnvSource {
+  /** The secret's name under the prefix, e.g. `eve-skill-farm/database`. */
+  readonly secret: string;
+  /** The JSON property of the secret's value; unset for the whole value. */
+  readonly property?: string;
+}
+
+/** A registry's pull credentials: a GitLab deploy token with `read_registry`, say. */
+export interface RegistryCredential {
+  /** Registry host (and port), e.g. `registry.example.com`. */
+  readonly server: string;
+  /** The token's user name. */
+  readonly username: string;
+  /** The token (a Pulumi secret end to end). */
+  readonly token: pulumi.Input<string>;
 }
 
 /** An `ExternalSecret` (external-secrets.io/v1) that copies one Secrets Manager secret into a Kubernetes Secret. */
@@ -70,7 +102,11 @@ export interface ExternalSecret {
     readonly refreshInterval: string;
     readonly secretStoreRef: { readonly kind: "ClusterSecretStore"; readonly name: string };
     readonly target: { readonly name: string; readonly creationPolicy: "Owner" };
-    readonly dataFrom: { readonly extract: { readonly key: string } }[];
+    readonly dataFrom?: { readonly extract: { readonly key: string } }[];
+    readonly data?: {
+      readonly secretKey: string;
+      readonly remoteRef: { readonly key: string; readonly property?: string };
+    }[];
   };
 }
 
@@ -93,6 +129,12 @@ export interface EveSkillFarmInput {
   readonly ingressNamespace: string;
   readonly ingressPodLabels: Record<string, string>;
   readonly secretKey: string;
+  /** Plain environment variables. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Secret environment variables, with the full Secrets Manager key of each. */
+  readonly secretEnv: Readonly<Record<string, { readonly key: string; readonly property?: string }>>;
+  /** Whether the pods use the registry pull secret. */
+  readonly pullSecret: boolean;
 }
 
 /** Every object of the application. */
@@ -104,6 +146,8 @@ export interface EveSkillFarmObjects {
   readonly service: IService;
   readonly ingress: IIngress;
   readonly networkPolicy: INetworkPolicy;
+  /** Present when there are secret environment variables. */
+  readonly envExternalSecret?: ExternalSecret;
   /** Present when replicas > 1. */
   readonly podDisruptionBudget?: IPodDisruptionBudget;
 }
@@ -113,6 +157,9 @@ const APP = "eve-skill-farm";
 export const APP_LABELS = { "app.kubernetes.io/name": APP } as const;
 const LABELS = { ...APP_LABELS, "app.kubernetes.io/part-of": "foundation", "app.kubernetes.io/managed-by": "pulumi" };
 const CREDENTIALS = `${APP}-credentials`;
+/** The Secret of the secret environment variables, and the image pull Secret. */
+export const ENV_SECRET = `${APP}-env`;
+export const PULL_SECRET = `${APP}-registry`;
 const DATA = `${APP}-data`;
 const TLS = `${APP}-tls`;
 
@@ -134,6 +181,16 @@ export function imagePinProblem(image: string): string | null {
   if (tag === "latest") return "uses the tag 'latest', which moves with every push";
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return `has an invalid tag '${tag}'`;
   return null;
+}
+
+/**
+ * Why `image` is not pinned by digest, or null when it is: `<repository>[:<tag>]@sha256:<64 hex>`. A tag can be moved
+ * to other bytes; a digest names exactly one image.
+ */
+export function imageDigestProblem(image: string): string | null {
+  const at = image.indexOf("@");
+  if (at < 0) return "is not pinned by digest; append @sha256:<digest> of the image that was tested";
+  return imagePinProblem(image);
 }
 
 /** The values {@link EveSkillFarm} uses for the arguments a caller leaves out; the stack's config defaults too. */
@@ -281,7 +338,71 @@ export function eveSkillFarmProblems(args: EveSkillFarmSettings): EveSkillFarmPr
     for (const { field, message } of resourceProblems(args.resources))
       problems.push({ arg: "resources", field, message });
   }
+  // Names a shell and the Kubernetes API both take (https://kubernetes.io/docs/tasks/inject-data-application/
+  // define-environment-variable-container/): a letter or underscore, then letters, digits and underscores.
+  const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+  for (const name of Object.keys(args.env ?? {})) {
+    if (!ENV_NAME.test(name)) {
+      problems.push({
+        arg: "env",
+        field: name,
+        message: "is not an environment variable name; use letters, digits and _",
+      });
+    }
+  }
+  for (const [name, source] of Object.entries(args.secretEnv ?? {})) {
+    if (!ENV_NAME.test(name)) {
+      problems.push({
+        arg: "secretEnv",
+        field: name,
+        message: "is not an environment variable name; use letters, digits and _",
+      });
+    } else if (args.env !== undefined && name in args.env) {
+      problems.push({
+        arg: "secretEnv",
+        field: name,
+        message: "is also a plain env variable; keep it in one of the two",
+      });
+    }
+    if (!/^[A-Za-z0-9_+=.@-][A-Za-z0-9/_+=.@-]*$/.test(source.secret)) {
+      problems.push({
+        arg: "secretEnv",
+        field: `${name}.secret`,
+        message: `'${source.secret}' must be a Secrets Manager name under the prefix, e.g. ${APP}/database`,
+      });
+    }
+  }
+  (args.registries ?? []).forEach((registry, index) => {
+    if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/.test(registry.server)) {
+      problems.push({
+        arg: "registries",
+        field: `${index}.server`,
+        message: `'${registry.server}' must be a registry host such as registry.example.com, without a scheme or path`,
+      });
+    }
+    if (registry.username.trim() === "" || /[:\s]/.test(registry.username)) {
+      problems.push({
+        arg: "registries",
+        field: `${index}.username`,
+        message: "must be the deploy token's user name, without spaces or ':'",
+      });
+    }
+  });
   return problems;
+}
+
+/**
+ * The `.dockerconfigjson` of an image pull Secret (https://kubernetes.io/docs/tasks/configure-pod-container/
+ * pull-image-private-registry/): one `auths` entry per registry, `auth` being base64 of `user:token`.
+ */
+export function dockerConfigJson(registries: readonly { server: string; username: string; token: string }[]): string {
+  const auths = Object.fromEntries(
+    registries.map(({ server, username, token }) => [
+      server,
+      { username, password: token, auth: Buffer.from(`${username}:${token}`, "utf8").toString("base64") },
+    ]),
+  );
+  return JSON.stringify({ auths });
 }
 
 /** The application's objects, as plain Kubernetes API values. */
@@ -289,6 +410,13 @@ export function renderEveSkillFarm(input: EveSkillFarmInput): EveSkillFarmObject
   const ns = input.namespace;
   const meta = (name: string) => ({ name, namespace: ns, labels: { ...LABELS } });
   const probe = { httpGet: { path: input.healthPath, port: "http" }, timeoutSeconds: 2 };
+  const secretNames = Object.keys(input.secretEnv).sort();
+  const env = [
+    ...Object.keys(input.env)
+      .sort()
+      .map((name) => ({ name, value: input.env[name] })),
+    ...secretNames.map((name) => ({ name, valueFrom: { secretKeyRef: { name: ENV_SECRET, key: name } } })),
+  ];
   const objects: EveSkillFarmObjects = {
     namespace: namespaceSpec(ns, "restricted"),
     persistentVolumeClaim: {
@@ -334,6 +462,7 @@ export function renderEveSkillFarm(input: EveSkillFarmInput): EveSkillFarmObject
           metadata: { labels: { ...LABELS } },
           spec: {
             automountServiceAccountToken: false,
+            ...(input.pullSecret ? { imagePullSecrets: [{ name: PULL_SECRET }] } : {}),
             securityContext: {
               runAsNonRoot: true,
               runAsUser: input.runAsUser,
@@ -347,6 +476,7 @@ export function renderEveSkillFarm(input: EveSkillFarmInput): EveSkillFarmObject
                 name: APP,
                 image: input.image,
                 ports: [{ name: "http", containerPort: input.containerPort, protocol: "TCP" }],
+                ...(env.length === 0 ? {} : { env }),
                 securityContext: {
                   allowPrivilegeEscalation: false,
                   readOnlyRootFilesystem: true,
@@ -433,9 +563,29 @@ export function renderEveSkillFarm(input: EveSkillFarmInput): EveSkillFarmObject
       },
     },
   };
-  if (input.replicas <= 1) return objects;
+  const withEnv: EveSkillFarmObjects =
+    secretNames.length === 0
+      ? objects
+      : {
+          ...objects,
+          envExternalSecret: {
+            apiVersion: "external-secrets.io/v1",
+            kind: "ExternalSecret",
+            metadata: meta(ENV_SECRET),
+            spec: {
+              refreshInterval: "1h",
+              secretStoreRef: { kind: "ClusterSecretStore", name: input.clusterSecretStoreName },
+              target: { name: ENV_SECRET, creationPolicy: "Owner" },
+              data: secretNames.map((name) => {
+                const { key, property } = input.secretEnv[name];
+                return { secretKey: name, remoteRef: { key, ...(property === undefined ? {} : { property }) } };
+              }),
+            },
+          },
+        };
+  if (input.replicas <= 1) return withEnv;
   return {
-    ...objects,
+    ...withEnv,
     podDisruptionBudget: {
       apiVersion: "policy/v1",
       kind: "PodDisruptionBudget",
@@ -513,6 +663,14 @@ export class EveSkillFarm extends pulumi.ComponentResource {
           ingressNamespace,
           ingressPodLabels,
           secretKey: `${args.secretsPrefix}${secretName}`,
+          env: args.env ?? {},
+          secretEnv: Object.fromEntries(
+            Object.entries(args.secretEnv ?? {}).map(([envName, source]) => [
+              envName,
+              { key: `${args.secretsPrefix}${source.secret}`, property: source.property },
+            ]),
+          ),
+          pullSecret: (args.registries ?? []).length > 0,
         }),
       );
 
@@ -523,6 +681,7 @@ export class EveSkillFarm extends pulumi.ComponentResource {
       inNamespace,
     );
     const after = (...deps: pulumi.Resource[]) => ({ parent: this, dependsOn: [namespace, ...deps] });
+    createNetworkPolicy(`${name}-default-deny`, defaultDenyPolicySpec(namespaceName), namespace.metadata.name, after());
     const claim = new kubernetes.core.v1.PersistentVolumeClaim(
       `${name}-data`,
       { metadata: rendered.persistentVolumeClaim.metadata, spec: apiValue(rendered.persistentVolumeClaim.spec) },
@@ -540,11 +699,48 @@ export class EveSkillFarm extends pulumi.ComponentResource {
       },
       after(),
     );
-    // The pods mount the claim and the Secret External Secrets makes; starting them earlier only delays the rollout.
+    const podDependencies: pulumi.Resource[] = [claim, externalSecret];
+    if (Object.keys(args.secretEnv ?? {}).length > 0) {
+      const envSecret = rendered.apply((objects) => objects.envExternalSecret as ExternalSecret);
+      podDependencies.push(
+        new kubernetes.apiextensions.CustomResource(
+          `${name}-env`,
+          {
+            apiVersion: "external-secrets.io/v1",
+            kind: "ExternalSecret",
+            metadata: envSecret.metadata,
+            spec: envSecret.spec,
+          },
+          after(),
+        ),
+      );
+    }
+    const registries = args.registries ?? [];
+    if (registries.length > 0) {
+      // The tokens stay Pulumi secrets: the whole `.dockerconfigjson` is secret, in state and in the preview.
+      const config = pulumi
+        .secret(pulumi.all(registries.map((registry) => registry.token)))
+        .apply((tokens) =>
+          dockerConfigJson(registries.map(({ server, username }, i) => ({ server, username, token: tokens[i] }))),
+        );
+      podDependencies.push(
+        new kubernetes.core.v1.Secret(
+          `${name}-registry`,
+          {
+            metadata: { name: PULL_SECRET, namespace: namespaceName, labels: { ...LABELS } },
+            type: "kubernetes.io/dockerconfigjson",
+            stringData: { ".dockerconfigjson": config },
+          },
+          after(),
+        ),
+      );
+    }
+    // The pods mount the claim and the Secrets External Secrets makes, and pull with the registry Secret; starting
+    // them earlier only delays the rollout.
     new kubernetes.apps.v1.Deployment(
       `${name}-deployment`,
       { metadata: rendered.deployment.metadata, spec: apiValue(rendered.deployment.spec) },
-      after(claim, externalSecret),
+      after(...podDependencies),
     );
     const service = new kubernetes.core.v1.Service(
       `${name}-service`,

@@ -3,20 +3,24 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { record } from "../../tools/plan/testing";
 import { Secret } from "../../tools/plan/values";
-import { QEMU_GUEST_AGENT_EXTENSION, schematicId } from "../talos/image-factory";
-import { DEFAULT_TALOS_VERSION, renderMachineConfig } from "../talos/machine-config";
-import type { TalosSecretsBundle } from "../talos/secrets";
+import { QEMU_GUEST_AGENT_EXTENSION, schematicId } from "./image-factory";
+import { DEFAULT_TALOS_VERSION, renderMachineConfig } from "./machine-config";
+import type { TalosSecretsBundle } from "./secrets";
 import {
+  machineConfigSha256,
   machineConfigSnippetName,
   TalosCluster,
   TalosClusterArgs,
   talosImageFileName,
   talosImageUrl,
-} from "./talos-cluster";
+} from "./cluster";
 
 const VM = "proxmoxve:index/vmLegacy:VmLegacy";
 const SNIPPET = "proxmoxve:index/fileLegacy:FileLegacy";
 const IMAGE = "proxmoxve:download/file:File";
+const UPGRADE = "pulumi-nodejs:dynamic/talos:Upgrade";
+const APPLY = "pulumi-nodejs:dynamic/talos:MachineConfigApply";
+const HEALTHY = "pulumi-nodejs:dynamic/talos:NodeHealthy";
 const SCHEMATIC = schematicId([QEMU_GUEST_AGENT_EXTENSION]);
 
 const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
@@ -76,11 +80,17 @@ function recordCluster(overrides: Partial<TalosClusterArgs> = {}) {
   });
 }
 
-const expectedConfig = (hostname: string, role: "controlplane" | "worker", address: string) =>
+const expectedConfig = (
+  hostname: string,
+  role: "controlplane" | "worker",
+  address: string,
+  talosVersion = DEFAULT_TALOS_VERSION,
+) =>
   renderMachineConfig({
     cluster: {
       clusterName: "lab",
-      talosVersion: DEFAULT_TALOS_VERSION,
+      talosVersion,
+      kubernetesVersion: "1.36.3",
       vip: "192.168.10.10",
       schematicId: SCHEMATIC,
       timeServers: ["192.168.10.1"],
@@ -142,14 +152,14 @@ describe("TalosCluster", () => {
         nodeName: proxmoxNode,
         datastoreId: "local",
         contentType: "snippets",
-        sourceRaw: { data: config, fileName: machineConfigSnippetName(hostname, config) },
+        sourceRaw: { data: config, fileName: `talos-${hostname}.yaml` },
       });
       expect(rec.inputsOf(`lab-${hostname}`, VM).initialization).toEqual({
         datastoreId: "local-lvm",
         type: "nocloud",
         ipConfigs: [{ ipv4: { address, gateway: "192.168.10.1" } }],
         dns: { servers: ["192.168.10.1"] },
-        userDataFileId: `local:snippets/${machineConfigSnippetName(hostname, config)}`,
+        userDataFileId: `local:snippets/talos-${hostname}.yaml`,
       });
     }
   });
@@ -191,22 +201,96 @@ describe("TalosCluster", () => {
     }
   });
 
-  it("replaces a node whose config changes, protects control planes, and keeps disks across image changes", async () => {
+  it("replaces a node only for new hardware, protects every node, and keeps the first-boot snippet as written", async () => {
     const rec = await recordCluster();
-    for (const [name, protect] of [
-      ["lab-talos-cp-1", true],
-      ["lab-talos-cp-3", true],
-      ["lab-talos-w-1", false],
-    ] as const) {
+    for (const name of ["lab-talos-cp-1", "lab-talos-cp-3", "lab-talos-w-1"]) {
       expect(rec.named(name, VM)).toMatchObject({
-        replaceOnChanges: ["initialization.userDataFileId"],
+        replaceOnChanges: ["cpu", "memory", "disks"],
         deleteBeforeReplace: true,
-        ignoreChanges: ["disks[0].fileId"],
-        protect,
+        ignoreChanges: [],
+        protect: true,
       });
+      expect(rec.inputsOf(name, VM).rebootAfterUpdate).toBe(false);
+      expect(rec.named(`${name}-config`, SNIPPET)).toMatchObject({ ignoreChanges: ["sourceRaw"], protect: false });
     }
-    expect(machineConfigSnippetName("n", "a")).not.toBe(machineConfigSnippetName("n", "b"));
-    expect(machineConfigSnippetName("talos-cp-1", "a")).toMatch(/^talos-talos-cp-1-[0-9a-f]{12}\.yaml$/);
+    expect(machineConfigSnippetName("talos-cp-1")).toBe("talos-talos-cp-1.yaml");
+  });
+
+  it("upgrades, applies and gates one node at a time, control planes first, after the API gate", async () => {
+    const rec = await recordCluster();
+    const order = ["talos-cp-1", "talos-cp-2", "talos-cp-3", "talos-w-1", "talos-w-2"];
+    expect(rec.ofType(UPGRADE).map((r) => r.name)).toEqual(order.map((host) => `lab-${host}-upgrade`));
+    expect(rec.ofType(APPLY).map((r) => r.name)).toEqual(order.map((host) => `lab-${host}-apply`));
+    expect(rec.ofType(HEALTHY).map((r) => r.name)).toEqual(order.map((host) => `lab-${host}-healthy`));
+    let previous = rec.named("lab-api-ready").urn;
+    for (const host of order) {
+      const upgrade = rec.named(`lab-${host}-upgrade`, UPGRADE);
+      const apply = rec.named(`lab-${host}-apply`, APPLY);
+      const healthy = rec.named(`lab-${host}-healthy`, HEALTHY);
+      expect(upgrade.dependencies).toEqual(expect.arrayContaining([rec.named(`lab-${host}`, VM).urn, previous]));
+      expect(apply.dependencies).toContain(upgrade.urn);
+      expect(healthy.dependencies).toContain(apply.urn);
+      previous = healthy.urn;
+    }
+    const image = `factory.talos.dev/nocloud-installer/${SCHEMATIC}:${DEFAULT_TALOS_VERSION}`;
+    expect(rec.inputsOf("lab-talos-w-1-upgrade", UPGRADE)).toMatchObject({
+      node: "192.168.10.21",
+      port: 50000,
+      hostname: "talos-w-1",
+      vmId: 9211,
+      talosVersion: DEFAULT_TALOS_VERSION,
+      image,
+      talosVersionSetting: "talosVersion",
+      timeoutSeconds: 1800,
+    });
+    const config = expectedConfig("talos-cp-2", "controlplane", "192.168.10.12/24");
+    expect(rec.inputsOf("lab-talos-cp-2-apply", APPLY)).toMatchObject({
+      node: "192.168.10.12",
+      machineConfig: config,
+      configSha256: machineConfigSha256(config),
+      talosVersion: DEFAULT_TALOS_VERSION,
+      kubernetesVersion: "1.36.3",
+      kubernetesVersionSetting: "kubernetesVersion",
+    });
+    expect(rec.isSecretInput("lab-talos-cp-2-apply", "machineConfig")).toBe(true);
+    expect(rec.isSecretInput("lab-talos-cp-2-apply", "configSha256")).toBe(false);
+    expect(rec.isSecretInput("lab-talos-cp-2-apply", "clientKeyPem")).toBe(true);
+    expect(rec.inputsOf("lab-talos-cp-2-healthy", HEALTHY)).toMatchObject({
+      role: "controlplane",
+      talosVersion: DEFAULT_TALOS_VERSION,
+      kubernetesVersion: "1.36.3",
+      apiHost: "192.168.10.10",
+      apiPort: 6443,
+      triggers: [machineConfigSha256(config), DEFAULT_TALOS_VERSION],
+    });
+    expect(rec.isSecretInput("lab-talos-cp-2-healthy", "adminKeyPem")).toBe(true);
+  });
+
+  it("boots new VMs from the image version and upgrades them to the running version", async () => {
+    const rec = await recordCluster({ talosVersion: "v1.13.10", imageVersion: "v1.13.9" });
+    expect(rec.inputsOf("lab-image-pve1", IMAGE)).toMatchObject({
+      url: `https://factory.talos.dev/image/${SCHEMATIC}/v1.13.9/nocloud-amd64.raw.gz`,
+    });
+    const snippet = rec.inputsOf("lab-talos-w-1-config", SNIPPET).sourceRaw as { data: string };
+    expect(snippet.data).toBe(expectedConfig("talos-w-1", "worker", "192.168.10.21/24", "v1.13.9"));
+    expect(rec.inputsOf("lab-talos-w-1-upgrade", UPGRADE)).toMatchObject({
+      talosVersion: "v1.13.10",
+      image: `factory.talos.dev/nocloud-installer/${SCHEMATIC}:v1.13.10`,
+    });
+    expect(rec.inputsOf("lab-talos-w-1-apply", APPLY).machineConfig).toBe(
+      expectedConfig("talos-w-1", "worker", "192.168.10.21/24", "v1.13.10"),
+    );
+  });
+
+  it("refuses a boot image a new node could not be upgraded from, and a Kubernetes release the line does not run", async () => {
+    await expect(
+      recordCluster({ talosVersion: "v1.13.9", imageVersion: "v1.11.6", kubernetesVersion: "1.30.4" }),
+    ).rejects.toThrow(
+      "TalosCluster 'lab': imageVersion 'v1.11.6' must not be newer than talosVersion 'v1.13.9' and at most one " +
+        "minor release behind it, so a new node booted from it can be upgraded in one step; kubernetesVersion 1.30.4 " +
+        "is not supported by Talos v1.13, which runs Kubernetes 1.31 to 1.36 " +
+        "(https://docs.siderolabs.com/talos/v1.13/getting-started/support-matrix); pick a release in that range",
+    );
   });
 
   it("bootstraps after the control planes, gates on the API, and builds the provider after the gate", async () => {

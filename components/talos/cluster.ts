@@ -3,11 +3,13 @@ import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { isIPv4 } from "node:net";
-import { Bootstrap } from "../talos/bootstrap";
-import { TalosAdminCredentials } from "../talos/credentials";
-import { KubernetesApiReady } from "../talos/health";
-import { QEMU_GUEST_AGENT_EXTENSION, schematicId } from "../talos/image-factory";
+import { Bootstrap } from "./bootstrap";
+import { TalosAdminCredentials } from "./credentials";
+import { KubernetesApiReady } from "./health";
+import { ciliumInlineManifest, ciliumProblems, CiliumSettings } from "./cilium";
+import { installerImage, QEMU_GUEST_AGENT_EXTENSION, schematicId } from "./image-factory";
 import {
+  DEFAULT_KUBERNETES_VERSIONS,
   DEFAULT_TALOS_VERSION,
   KUBERNETES_API_PORT,
   renderMachineConfig,
@@ -15,9 +17,12 @@ import {
   TalosCni,
   TalosNodeSettings,
   talosLine,
+  TalosLine,
   TalosRole,
-} from "../talos/machine-config";
-import type { TalosSecretsBundle } from "../talos/secrets";
+} from "./machine-config";
+import { MachineConfigApply, NodeHealthy, TalosUpgrade } from "./node-lifecycle";
+import type { TalosSecretsBundle } from "./secrets";
+import { kubernetesSupportProblem, parseRelease } from "./versions";
 
 /** One Talos node: where its VM runs and how it is addressed. */
 export interface TalosNodeSpec {
@@ -63,10 +68,24 @@ export interface TalosClusterArgs {
    */
   readonly talosVersion?: string;
   /**
+   * Talos version `vX.Y.Z` of the boot disk new VMs are created from. A running node is never rebuilt for a new
+   * `talosVersion`: it is upgraded through the Talos API, and a new node boots this image and is upgraded to
+   * `talosVersion` the same way. Changing it changes every VM's disk, which replaces the VMs (docs/lab.md).
+   * Within one minor release of `talosVersion` and not newer, so a new node can be upgraded in one step.
+   * @default talosVersion
+   */
+  readonly imageVersion?: string;
+  /**
    * Kubernetes version `X.Y.Z`.
    * @default the Talos line's default
    */
   readonly kubernetesVersion?: string;
+  /**
+   * The names of the version settings in the caller's config, for the refusals of the upgrade resources (e.g.
+   * `foundation:talos.talosVersion`).
+   * @default { talosVersion: "talosVersion", kubernetesVersion: "kubernetesVersion" }
+   */
+  readonly versionSettings?: { readonly talosVersion: string; readonly kubernetesVersion: string };
   /** The control-plane VIP (IPv4, unused, in the control planes' subnet): the API endpoint `https://<vip>:6443`. */
   readonly vip: string;
   /** The control planes: an odd number, at least three, so etcd keeps quorum when one is down. */
@@ -96,10 +115,20 @@ export interface TalosClusterArgs {
    */
   readonly serviceSubnets?: readonly string[];
   /**
-   * The CNI Talos installs at bootstrap.
+   * The CNI Talos installs at bootstrap, when `cilium` is unset.
    * @default "flannel"
    */
   readonly cni?: TalosCni;
+  /**
+   * Cilium instead of Flannel: CNI `none`, kube-proxy off, and Cilium installed by the control planes' inline
+   * manifest at bootstrap (components/talos/cilium.ts). Read at bootstrap only: choose it before the first `pulumi up`.
+   */
+  readonly cilium?: CiliumSettings;
+  /**
+   * Talos API access from Kubernetes pods (control planes' `kubernetesTalosAPIAccess`): the roles and namespaces
+   * allowed, e.g. `os:etcd:backup` for the etcd backup job's namespace. Unset: none.
+   */
+  readonly talosApiAccess?: { readonly roles: readonly string[]; readonly namespaces: readonly string[] };
   /** The secrets bundle and CAs (pass the {@link TalosSecrets} component). */
   readonly secrets: TalosClusterSecrets;
   /** Datastore of the VMs' disks, EFI disks and cloud-init drives (e.g. `local-lvm`). */
@@ -183,13 +212,17 @@ export function talosImageFileName(schematic: string, talosVersion: string): str
 }
 
 /**
- * The machine-config snippet's file name. The content's hash is part of it: a changed config is a new snippet, and so a
- * new `userDataFileId` on the VM, which replaces the VM (Talos reads nocloud user-data on first boot only:
- * https://docs.siderolabs.com/talos/v1.11/platform-specific-installations/cloud-platforms/nocloud; an in-place change
- * would silently do nothing).
+ * The file name of a node's first-boot config snippet: one per node, named after it. Talos reads nocloud user-data on
+ * first boot only (https://docs.siderolabs.com/talos/v1.11/platform-specific-installations/cloud-platforms/nocloud), so
+ * the snippet is a seed written once; later changes reach the node through the Talos API.
  */
-export function machineConfigSnippetName(hostname: string, machineConfig: string): string {
-  return `talos-${hostname}-${createHash("sha256").update(machineConfig).digest("hex").slice(0, 12)}.yaml`;
+export function machineConfigSnippetName(hostname: string): string {
+  return `talos-${hostname}.yaml`;
+}
+
+/** SHA-256 of a rendered machine config, hex: what a preview shows changing when the config does. */
+export function machineConfigSha256(machineConfig: string): string {
+  return createHash("sha256").update(machineConfig).digest("hex");
 }
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -228,10 +261,45 @@ function validate(args: TalosClusterArgs, sizes: Record<TalosRole, RoleSize>): s
   if (!DNS_LABEL.test(args.clusterName)) {
     problems.push(`clusterName '${args.clusterName}' must be a lowercase DNS label, e.g. lab`);
   }
-  try {
-    talosLine(args.talosVersion ?? DEFAULT_TALOS_VERSION);
-  } catch (error) {
-    problems.push((error as Error).message);
+  const talosVersion = args.talosVersion ?? DEFAULT_TALOS_VERSION;
+  const imageVersion = args.imageVersion ?? talosVersion;
+  const lines: string[] = [];
+  // The image's version is only reported on its own when it is set: unset, it is talosVersion's problem.
+  const versions =
+    args.imageVersion === undefined
+      ? [["talosVersion", talosVersion]]
+      : [
+          ["talosVersion", talosVersion],
+          ["imageVersion", imageVersion],
+        ];
+  for (const [key, version] of versions) {
+    try {
+      lines.push(talosLine(version));
+    } catch (error) {
+      problems.push((error as Error).message.replace("talosVersion", key));
+    }
+  }
+  if (lines.length === versions.length) {
+    const running = parseRelease(talosVersion);
+    const image = parseRelease(imageVersion);
+    if (
+      running &&
+      image &&
+      (image.major !== running.major ||
+        image.minor > running.minor ||
+        running.minor - image.minor > 1 ||
+        (image.minor === running.minor && image.patch > running.patch))
+    ) {
+      problems.push(
+        `imageVersion '${imageVersion}' must not be newer than talosVersion '${talosVersion}' and at most one minor ` +
+          "release behind it, so a new node booted from it can be upgraded in one step",
+      );
+    }
+    const kubernetesVersion = args.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSIONS[lines[0] as TalosLine];
+    for (const line of new Set(lines)) {
+      const problem = kubernetesSupportProblem(line, kubernetesVersion);
+      if (problem !== null) problems.push(`kubernetesVersion ${problem}`);
+    }
   }
   const count = args.controlPlanes.length;
   if (count < 3 || count % 2 === 0) {
@@ -297,24 +365,33 @@ function validate(args: TalosClusterArgs, sizes: Record<TalosRole, RoleSize>): s
       problems.push(`workerDataDisk.volumeName '${volumeName}' must be 1 to 34 lowercase letters, digits and hyphens`);
     }
   }
+  if (args.cilium !== undefined) problems.push(...ciliumProblems(args.cilium));
   if (args.imageSha256 !== undefined && !/^[0-9a-f]{64}$/.test(args.imageSha256)) {
     problems.push("imageSha256 must be a SHA-256 hex digest (64 lowercase hex digits), or unset");
   }
   return problems;
 }
 
+/** One node's operations through the Talos API, in the order they run. */
+export interface TalosNodeLifecycle {
+  readonly hostname: string;
+  readonly upgrade: TalosUpgrade;
+  readonly apply: MachineConfigApply;
+  readonly healthy: NodeHealthy;
+}
+
 /**
- * A Talos Linux cluster on Proxmox VE: the nocloud disk image downloaded once per Proxmox node, one machine-config
+ * A Talos Linux cluster on Proxmox VE: the nocloud disk image downloaded once per Proxmox node, one first-boot config
  * snippet per Talos node, and the VMs (Talos's Proxmox settings,
  * https://docs.siderolabs.com/talos/v1.11/platform-specific-installations/virtualized-platforms/proxmox: VirtIO SCSI
  * `virtio-scsi-pci` and never `virtio-scsi-single`, CPU type `host`, ballooning off, the qemu guest agent the
  * image's schematic carries, static addresses), then etcd bootstrapped on the first control plane, the health gate
  * on the Kubernetes API, the admin credentials and a Kubernetes provider that waits for the gate.
  *
- * Config changes: Talos reads its nocloud config on first boot only, so a node whose rendered config changes is
- * replaced (`replaceOnChanges` on the snippet reference). Control planes are `protect`ed (they hold etcd), so such
- * a change stops `pulumi up` until an operator replaces them one at a time or applies the change through the Talos
- * API (docs/lab.md, "Changing a node's config").
+ * Day two goes through the Talos API, one node at a time, control planes first: each node's Talos upgrade, then its
+ * machine config, then a health gate, and the next node starts after that gate (`lifecycle`). A VM is replaced only
+ * when its virtual hardware changes (cores, memory, disks, boot image); every VM is `protect`ed, so even that stops
+ * `pulumi up` until an operator replaces the node on purpose (docs/runbooks/cluster-upgrade.md).
  */
 export class TalosCluster extends pulumi.ComponentResource {
   /** The admin kubeconfig (secret). */
@@ -331,9 +408,19 @@ export class TalosCluster extends pulumi.ComponentResource {
   readonly apiReady: KubernetesApiReady;
   /** A Kubernetes provider on the admin kubeconfig; it is only created once the API answers `/readyz`. */
   readonly kubernetesProvider: kubernetes.Provider;
+  /** Each node's upgrade, config apply and health gate, in the order they run. */
+  readonly lifecycle: readonly TalosNodeLifecycle[];
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("foundation:proxmox:TalosCluster", name, {}, opts);
+    // The component lived in components/proxmox until it moved here with the Talos code; the alias keeps the URNs of
+    // deployed clusters (and of every child, which inherits it) instead of replacing them
+    // (https://www.pulumi.com/docs/iac/concepts/options/aliases/).
+    super(
+      "foundation:talos:Cluster",
+      name,
+      {},
+      pulumi.mergeOptions(opts, { aliases: [{ type: "foundation:proxmox:TalosCluster" }] }),
+    );
     const sizes: Record<TalosRole, RoleSize> = {
       controlplane: {
         cores: args.controlPlaneCores ?? 2,
@@ -350,17 +437,23 @@ export class TalosCluster extends pulumi.ComponentResource {
     if (problems.length > 0) throw new pulumi.ResourceError(`TalosCluster '${name}': ${problems.join("; ")}`, this);
 
     const talosVersion = args.talosVersion ?? DEFAULT_TALOS_VERSION;
+    const imageVersion = args.imageVersion ?? talosVersion;
+    const kubernetesVersion = args.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSIONS[talosLine(talosVersion)];
+    const settings = args.versionSettings ?? { talosVersion: "talosVersion", kubernetesVersion: "kubernetesVersion" };
     const schematic = schematicId([QEMU_GUEST_AGENT_EXTENSION]);
     const cluster: TalosClusterSettings = {
       clusterName: args.clusterName,
       talosVersion,
-      kubernetesVersion: args.kubernetesVersion,
+      kubernetesVersion,
       vip: args.vip,
       schematicId: schematic,
       podSubnets: args.podSubnets,
       serviceSubnets: args.serviceSubnets,
-      cni: args.cni,
       timeServers: args.timeServers,
+      ...(args.cilium === undefined
+        ? { cni: args.cni }
+        : { cni: "none" as const, kubeProxy: false, inlineManifests: [ciliumInlineManifest(args.cilium)] }),
+      ...(args.talosApiAccess === undefined ? {} : { talosApiAccess: args.talosApiAccess }),
     };
     const nodes = [
       ...args.controlPlanes.map((spec) => ({ spec, role: "controlplane" as const })),
@@ -378,8 +471,8 @@ export class TalosCluster extends pulumi.ComponentResource {
             nodeName: proxmoxNode,
             datastoreId: args.imageDatastoreId,
             contentType: "iso",
-            url: talosImageUrl(schematic, talosVersion),
-            fileName: talosImageFileName(schematic, talosVersion),
+            url: talosImageUrl(schematic, imageVersion),
+            fileName: talosImageFileName(schematic, imageVersion),
             decompressionAlgorithm: "gz",
             overwrite: false,
             ...(args.imageSha256 === undefined ? {} : { checksum: args.imageSha256, checksumAlgorithm: "sha256" }),
@@ -408,22 +501,26 @@ export class TalosCluster extends pulumi.ComponentResource {
               ],
             }),
       };
-      const machineConfig = pulumi.secret(
-        pulumi.output(args.secrets.bundle).apply((secrets) => renderMachineConfig({ cluster, node, secrets })),
-      );
-      configs[spec.hostname] = machineConfig;
+      const render = (talos: string) =>
+        pulumi.secret(
+          pulumi
+            .output(args.secrets.bundle)
+            .apply((secrets) => renderMachineConfig({ cluster: { ...cluster, talosVersion: talos }, node, secrets })),
+        );
+      configs[spec.hostname] = render(talosVersion);
       const snippet = new proxmoxve.FileLegacy(
         `${name}-${spec.hostname}-config`,
         {
           nodeName: spec.proxmoxNode,
           datastoreId: args.snippetsDatastoreId,
           contentType: "snippets",
-          sourceRaw: {
-            data: machineConfig,
-            fileName: machineConfig.apply((config) => machineConfigSnippetName(spec.hostname, config)),
-          },
+          // Written for the boot image's Talos line, which is what reads it.
+          sourceRaw: { data: render(imageVersion), fileName: machineConfigSnippetName(spec.hostname) },
         },
-        { parent: this },
+        // A seed: Talos reads it on the VM's first boot only, so rewriting it would change nothing on a running node
+        // (and the file would disappear between the provider's delete and create). Later config reaches the node
+        // through MachineConfigApply; a new VM boots this seed and then gets the current config the same way.
+        { parent: this, ignoreChanges: ["sourceRaw"] },
       );
       const size = sizes[role];
       const image = images.get(spec.proxmoxNode) as proxmoxve.download.File;
@@ -439,6 +536,9 @@ export class TalosCluster extends pulumi.ComponentResource {
           started: true,
           // Talos may ignore an ACPI shutdown during boot; destroying must not hang on it.
           stopOnDestroy: true,
+          // Reboots are the Talos API's business, one node at a time behind health gates: an in-place change the
+          // provider would apply with a reboot (cloud-init network settings) waits for the node's next reboot instead.
+          rebootAfterUpdate: false,
           bios: "ovmf",
           machine: "q35",
           // Not pre-enrolled: the nocloud image is not signed with the Microsoft keys Secure Boot would demand.
@@ -491,14 +591,14 @@ export class TalosCluster extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          // New config → new snippet → new VM: Talos never rereads user-data. The fixed vmId cannot be held twice.
-          replaceOnChanges: ["initialization.userDataFileId"],
+          // Only virtual hardware replaces a node: cores, memory, the disks and the image they are made from.
+          // Config and version changes go through the Talos API below. The fixed vmId cannot be held twice.
+          replaceOnChanges: ["cpu", "memory", "disks"],
           deleteBeforeReplace: true,
-          // The disk image only seeds a new VM; upgrades go through the Talos API with the installer image, so a
-          // new talosVersion must not re-create disks that already run Talos.
-          ignoreChanges: ["disks[0].fileId"],
-          // Control planes hold etcd: replacing one is a deliberate, one-at-a-time operation (docs/lab.md).
-          protect: role === "controlplane",
+          // Control planes hold etcd, workers their data disk and the volumes on it: replacing one is a deliberate,
+          // one-at-a-time operation (docs/runbooks/cluster-upgrade.md), set on the VM itself so no caller option
+          // removes it.
+          protect: true,
         },
       );
     });
@@ -549,6 +649,67 @@ export class TalosCluster extends pulumi.ComponentResource {
       { kubeconfig: credentials.kubeconfig },
       { parent: this, dependsOn: [this.apiReady] },
     );
+
+    // One node at a time, control planes first (Kubernetes' control plane before any kubelet, and etcd never loses
+    // more than one member): the Talos upgrade, then the config written for the new version, then the gate the next
+    // node waits for. A new config for an older Talos would not validate on a node still running it, and the old
+    // config stays valid on the new version, so the upgrade goes first.
+    const lifecycle: TalosNodeLifecycle[] = [];
+    let previous: pulumi.Resource = this.apiReady;
+    nodes.forEach(({ spec, role }, index) => {
+      const vm = vms[index];
+      const target = {
+        node: ipOf(spec.address),
+        hostname: spec.hostname,
+        vmId: vm.vmId,
+        caCertPem: args.secrets.osCaCertPem,
+        clientCertPem: credentials.talosClientCertPem,
+        clientKeyPem: credentials.talosClientKeyPem,
+      };
+      const upgrade = new TalosUpgrade(
+        `${name}-${spec.hostname}-upgrade`,
+        {
+          ...target,
+          talosVersion,
+          image: installerImage(schematic, talosVersion),
+          talosVersionSetting: settings.talosVersion,
+        },
+        { parent: this, dependsOn: [vm, previous] },
+      );
+      // The digest is of secret-bearing text, but of 256-bit random keys among it: it tells nothing about them, and
+      // in the clear it is what `pulumi preview` shows changing.
+      const configSha256 = pulumi.unsecret(configs[spec.hostname].apply(machineConfigSha256));
+      const apply = new MachineConfigApply(
+        `${name}-${spec.hostname}-apply`,
+        {
+          ...target,
+          machineConfig: configs[spec.hostname],
+          configSha256,
+          talosVersion,
+          kubernetesVersion,
+          kubernetesVersionSetting: settings.kubernetesVersion,
+        },
+        { parent: this, dependsOn: [upgrade] },
+      );
+      const healthy = new NodeHealthy(
+        `${name}-${spec.hostname}-healthy`,
+        {
+          ...target,
+          role,
+          talosVersion,
+          kubernetesVersion,
+          apiHost: args.vip,
+          kubernetesCaCertPem: args.secrets.kubernetesCaCertPem,
+          adminCertPem: credentials.kubernetesClientCertPem,
+          adminKeyPem: credentials.kubernetesClientKeyPem,
+          triggers: [configSha256, talosVersion],
+        },
+        { parent: this, dependsOn: [apply] },
+      );
+      lifecycle.push({ hostname: spec.hostname, upgrade, apply, healthy });
+      previous = healthy;
+    });
+    this.lifecycle = lifecycle;
 
     this.kubeconfig = credentials.kubeconfig;
     this.talosconfig = credentials.talosconfig;

@@ -35,7 +35,7 @@ export interface ReadinessTiming {
  * TLS errors that retrying cannot fix: the server is not the cluster's API server as far as the Kubernetes CA can
  * tell. Everything else (refused, reset, timed out, any status but 200, 401 and 403) is a cluster still starting.
  */
-const UNTRUSTED_SERVER_CODES = new Set([
+export const UNTRUSTED_SERVER_CODES: ReadonlySet<string> = new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
   "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
   "SELF_SIGNED_CERT_IN_CHAIN",
@@ -46,15 +46,18 @@ const UNTRUSTED_SERVER_CODES = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
-type ProbeResult = { readonly status: number; readonly body: string } | { readonly error: NodeJS.ErrnoException };
+/** An answer of the API server, or the error of a request that got none. */
+export type ProbeResult =
+  { readonly status: number; readonly body: string } | { readonly error: NodeJS.ErrnoException };
 
-function probe(target: KubernetesApiTarget, timeoutMs: number): Promise<ProbeResult> {
+/** One `GET <path>` of the API server with the admin certificate, trusting only the Kubernetes CA. */
+export function getFromApi(target: KubernetesApiTarget, path: string, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const req = request(
       {
         host: target.host,
         port: target.port,
-        path: "/readyz",
+        path,
         method: "GET",
         ca: target.caCertPem,
         cert: target.clientCertPem,
@@ -91,7 +94,11 @@ export async function waitForKubernetesApi(target: KubernetesApiTarget, timing: 
   const url = `https://${target.host}:${target.port}/readyz`;
   await retryUntil(
     async (remainingMs): Promise<AttemptResult<void>> => {
-      const result = await probe(target, Math.min(timing.requestTimeoutMs, Math.max(remainingMs, 1000)));
+      const result = await getFromApi(
+        target,
+        "/readyz",
+        Math.min(timing.requestTimeoutMs, Math.max(remainingMs, 1000)),
+      );
       if ("error" in result) {
         const code = result.error.code ?? "";
         if (UNTRUSTED_SERVER_CODES.has(code)) {

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import Ajv2020, { ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { parseAllDocuments } from "yaml";
+import { ciliumInlineManifest } from "./cilium";
 import { QEMU_GUEST_AGENT_EXTENSION, schematicId } from "./image-factory";
 import {
   DEFAULT_TALOS_VERSION,
@@ -56,6 +57,7 @@ const SECRETS: TalosSecretsBundle = {
 };
 
 const SCHEMATIC = schematicId([QEMU_GUEST_AGENT_EXTENSION]);
+const CILIUM_CLI = `quay.io/cilium/cilium-cli:v0.18.9@sha256:${"c".repeat(64)}`;
 
 const CLUSTER: TalosClusterSettings = {
   clusterName: "lab",
@@ -147,6 +149,37 @@ describe("renderMachineConfig: every document validates against the official sch
       provisioning: { diskSelector: { match: "!system_disk" }, minSize: "99GiB", grow: true },
     });
   });
+
+  it.each(["v1.11.6", "v1.13.9"])(
+    "%s: Cilium's inline manifest, kube-proxy off and Talos API access for etcd backups, valid against the schema",
+    (version) => {
+      const line = version.startsWith("v1.11") ? "v1.11" : "v1.13";
+      const cilium = ciliumInlineManifest({ version: "1.18.0", cliImage: CILIUM_CLI });
+      const settings = {
+        talosVersion: version,
+        cni: "none" as const,
+        kubeProxy: false,
+        inlineManifests: [cilium],
+        talosApiAccess: { roles: ["os:etcd:backup"], namespaces: ["etcd-backup"] },
+      };
+      const controlPlane = rendered(input(settings));
+      const worker = rendered(input(settings, WORKER));
+      for (const documents of [controlPlane, worker]) {
+        expect(documents.map((document) => schemaErrors(line, document))).toEqual(documents.map(() => []));
+        expect(main(documents).cluster.network).toMatchObject({ cni: { name: "none" } });
+      }
+      expect(main(controlPlane).cluster.proxy).toEqual({ disabled: true });
+      expect(main(controlPlane).cluster.inlineManifests).toEqual([cilium]);
+      expect((main(controlPlane).machine.features as TalosDocument).kubernetesTalosAPIAccess).toEqual({
+        enabled: true,
+        allowedRoles: ["os:etcd:backup"],
+        allowedKubernetesNamespaces: ["etcd-backup"],
+      });
+      // Talos refuses both on workers: the manifests are the control planes' to apply, API access theirs to grant.
+      expect(main(worker).cluster.inlineManifests).toBeUndefined();
+      expect((main(worker).machine.features as TalosDocument).kubernetesTalosAPIAccess).toBeUndefined();
+    },
+  );
 
   it("writes no nodeLabels key for a worker without labels", () => {
     expect(main(rendered(input({}, WORKER))).machine).not.toHaveProperty("nodeLabels");
@@ -371,6 +404,16 @@ describe("renderMachineConfig: rejected input", () => {
     [{ vip: "192.168.10.10/24" }, {}, "vip '192.168.10.10/24' must be an IPv4 address, e.g. 192.168.10.10"],
     [{ clusterName: "Lab_1" }, {}, "clusterName 'Lab_1' must be a lowercase DNS label"],
     [{ schematicId: "qemu" }, {}, "schematicId 'qemu' must be the 64 hex characters of an Image Factory schematic ID"],
+    [
+      { talosApiAccess: { roles: ["os:admin"], namespaces: ["etcd-backup"] } },
+      {},
+      "talosApiAccess role 'os:admin' must be one of os:reader, os:operator, os:etcd:backup",
+    ],
+    [
+      { inlineManifests: [{ name: "Cilium", contents: "" }] },
+      {},
+      "inlineManifests name 'Cilium' must be a lowercase DNS label",
+    ],
     [{ podSubnets: [] }, {}, "podSubnets must not be empty; leave it unset for Talos's default"],
     [
       { serviceSubnets: ["10.96.0.0"] },

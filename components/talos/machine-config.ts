@@ -72,6 +72,22 @@ export interface TalosClusterSettings {
    * @default Talos's built-in time.cloudflare.com
    */
   readonly timeServers?: readonly string[];
+  /**
+   * Run kube-proxy. Off when the CNI replaces it (Cilium's kube-proxy replacement): `cluster.proxy.disabled`.
+   * @default true
+   */
+  readonly kubeProxy?: boolean;
+  /**
+   * Manifests the control planes apply at bootstrap (`cluster.inlineManifests`); Talos creates what is missing and
+   * never updates or deletes. Control planes only, identical on each.
+   * @default []
+   */
+  readonly inlineManifests?: readonly { readonly name: string; readonly contents: string }[];
+  /**
+   * Talos API access from Kubernetes pods (`machine.features.kubernetesTalosAPIAccess`, control planes only): the roles
+   * a `talos.dev/v1alpha1` ServiceAccount may get, and the namespaces it may live in. Unset: no access.
+   */
+  readonly talosApiAccess?: { readonly roles: readonly string[]; readonly namespaces: readonly string[] };
 }
 
 /**
@@ -243,6 +259,19 @@ function validate(input: MachineConfigInput): void {
     );
     check(volume.diskSelector.trim().length > 0, `userVolumes diskSelector of ${node.hostname} must not be empty`);
   }
+  for (const manifest of cluster.inlineManifests ?? []) {
+    check(DNS_LABEL.test(manifest.name), `inlineManifests name '${manifest.name}' must be a lowercase DNS label`);
+  }
+  if (cluster.talosApiAccess !== undefined) {
+    // The roles of pkg/machinery/role/role.go; os:admin is never handed to a pod.
+    const roles = ["os:reader", "os:operator", "os:etcd:backup"];
+    for (const role of cluster.talosApiAccess.roles) {
+      check(roles.includes(role), `talosApiAccess role '${role}' must be one of ${roles.join(", ")}`);
+    }
+    for (const namespace of cluster.talosApiAccess.namespaces) {
+      check(DNS_LABEL.test(namespace), `talosApiAccess namespace '${namespace}' must be a namespace name`);
+    }
+  }
   if (problems.length > 0) throw new Error(`Talos machine config: ${problems.join("; ")}`);
 }
 
@@ -286,11 +315,22 @@ const AUDIT_POLICY = { apiVersion: "audit.k8s.io/v1", kind: "Policy", rules: [{ 
  * The feature flags the generator writes for the line. An absent flag means off on ≤v1.11, so they are explicit;
  * v1.12 locked `rbac`, `stableHostname` and `apidCheckExtKeyUsage` on and dropped them from the schema.
  */
-function features(line: TalosLine): TalosDocument {
+function features(line: TalosLine, input: MachineConfigInput): TalosDocument {
+  const access = input.cluster.talosApiAccess;
   const common = {
     diskQuotaSupport: true,
     kubePrism: { enabled: true, port: 7445 },
     hostDNS: { enabled: true, forwardKubeDNSToHost: true },
+    // Talos refuses the feature on workers ("can only be enabled on control plane machines").
+    ...(access !== undefined && input.node.role === "controlplane"
+      ? {
+          kubernetesTalosAPIAccess: {
+            enabled: true,
+            allowedRoles: [...access.roles],
+            allowedKubernetesNamespaces: [...access.namespaces],
+          },
+        }
+      : {}),
   };
   return line === "v1.11" ? { rbac: true, stableHostname: true, apidCheckExtKeyUsage: true, ...common } : common;
 }
@@ -348,7 +388,7 @@ function v1alpha1Document(input: MachineConfigInput, line: TalosLine): TalosDocu
       ...(line === "v1.13" ? { grubUseUKICmdline: true } : {}),
     },
     ...(line === "v1.11" && cluster.timeServers !== undefined ? { time: { servers: [...cluster.timeServers] } } : {}),
-    features: features(line),
+    features: features(line, input),
     ...nodeLabels(node),
   };
 
@@ -380,10 +420,16 @@ function v1alpha1Document(input: MachineConfigInput, line: TalosLine): TalosDocu
             auditPolicy: AUDIT_POLICY,
           },
           controllerManager: { image: `registry.k8s.io/kube-controller-manager:v${kubernetesVersion}` },
-          proxy: { image: `registry.k8s.io/kube-proxy:v${kubernetesVersion}` },
+          proxy:
+            cluster.kubeProxy === false
+              ? { disabled: true }
+              : { image: `registry.k8s.io/kube-proxy:v${kubernetesVersion}` },
           scheduler: { image: `registry.k8s.io/kube-scheduler:v${kubernetesVersion}` },
           discovery,
           etcd: { ca: caPair(secrets.etcdCa) },
+          ...((cluster.inlineManifests ?? []).length > 0
+            ? { inlineManifests: (cluster.inlineManifests ?? []).map(({ name, contents }) => ({ name, contents })) }
+            : {}),
         }
       : { ca: { crt: b64(secrets.kubernetesCa.certPem) }, discovery }),
   };

@@ -18,7 +18,7 @@ function edited(changes: Record<string, unknown>): Record<string, string> {
 
 function problemsOf(config: Record<string, string>): string[] {
   try {
-    loadConfig("eve-skill-farm", eveSkillFarmConfigSchema, config);
+    loadConfig("eve-skill-farm", eveSkillFarmConfigSchema, config, (key) => key === "foundation:registries");
     return [];
   } catch (err) {
     return (err as Error).message.split("\n").slice(1);
@@ -26,6 +26,9 @@ function problemsOf(config: Record<string, string>): string[] {
 }
 
 const RESOURCES = { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+const DIGEST = `sha256:${"0".repeat(64)}`;
+const IMAGE = `registry.example.com/mson/eve-skill-farm:1.4.2@${DIGEST}`;
+const PINNED = "e.g. registry.example.com/mson/eve-skill-farm:1.4.2@sha256:<64 hex>";
 
 describe("eve-skill-farm config", () => {
   it("accepts the sample", () => {
@@ -34,9 +37,16 @@ describe("eve-skill-farm config", () => {
       costCenter: "eve-skill-farm",
       policyEnforcement: {},
       policyConfig: {},
+      policyExceptions: {},
       stackReferences: { lab: "organization/foundation/lab" },
       subdomain: "eve",
-      image: "registry.example.com/mson/eve-skill-farm:1.4.2",
+      image: IMAGE,
+      containerPort: 8080,
+      healthPath: "/healthz",
+      runAsUser: 10001,
+      env: { LOG_LEVEL: "info", LISTEN_ADDRESS: ":8080" },
+      secretEnv: { DATABASE_URL: { secret: "eve-skill-farm/database", property: "url" } },
+      registries: [],
       replicas: 1,
       storageSize: "1Gi",
       volumeAccessMode: "ReadWriteOnce",
@@ -54,8 +64,20 @@ describe("eve-skill-farm config", () => {
       "foundation:secretName": undefined,
       "foundation:stackReferences": undefined,
       "foundation:policyEnforcement": undefined,
+      "foundation:containerPort": undefined,
+      "foundation:healthPath": undefined,
+      "foundation:runAsUser": undefined,
+      "foundation:env": undefined,
+      "foundation:secretEnv": undefined,
+      "foundation:registries": undefined,
     });
     expect(loadConfig("eve-skill-farm", eveSkillFarmConfigSchema, minimal)).toMatchObject({
+      containerPort: 8080,
+      healthPath: "/healthz",
+      runAsUser: 10001,
+      env: {},
+      secretEnv: {},
+      registries: [],
       replicas: 1,
       storageSize: "1Gi",
       volumeAccessMode: "ReadWriteOnce",
@@ -65,8 +87,8 @@ describe("eve-skill-farm config", () => {
   });
 
   it.each([
-    ["a digest", `registry.example.com/mson/eve-skill-farm@sha256:${"a".repeat(64)}`],
-    ["a registry with a port", "registry.example.com:5000/eve-skill-farm:2026.11.1"],
+    ["a digest alone", `registry.example.com/mson/eve-skill-farm@sha256:${"a".repeat(64)}`],
+    ["a digest on a registry with a port", `registry.example.com:5000/eve-skill-farm:2026.11.1@${DIGEST}`],
   ])("accepts an image pinned by %s", (_label, image) => {
     expect(problemsOf(edited({ "foundation:image": image }))).toEqual([]);
   });
@@ -78,24 +100,80 @@ describe("eve-skill-farm config", () => {
 
   it.each<[string, Record<string, unknown>, string[]]>([
     [
-      "the tag latest",
-      { "foundation:image": "registry.example.com/mson/eve-skill-farm:latest" },
+      "an image pinned by tag only",
+      { "foundation:image": "registry.example.com/mson/eve-skill-farm:1.4.2" },
       [
-        "  - foundation:image: 'registry.example.com/mson/eve-skill-farm:latest' uses the tag 'latest', which moves with every push; pin a version tag or a digest, e.g. registry.example.com/eve-skill-farm:1.4.2",
+        `  - foundation:image: 'registry.example.com/mson/eve-skill-farm:1.4.2' is not pinned by digest; append @sha256:<digest> of the image that was tested, ${PINNED}`,
       ],
     ],
     [
-      "an untagged image",
-      { "foundation:image": "registry.example.com/mson/eve-skill-farm" },
+      "the tag latest",
+      { "foundation:image": "registry.example.com/mson/eve-skill-farm:latest" },
       [
-        "  - foundation:image: 'registry.example.com/mson/eve-skill-farm' has no tag or digest, so every pull may run different code; pin a version tag or a digest, e.g. registry.example.com/eve-skill-farm:1.4.2",
+        `  - foundation:image: 'registry.example.com/mson/eve-skill-farm:latest' is not pinned by digest; append @sha256:<digest> of the image that was tested, ${PINNED}`,
       ],
     ],
     [
       "a malformed digest",
       { "foundation:image": "registry.example.com/mson/eve-skill-farm@sha256:abc" },
       [
-        "  - foundation:image: 'registry.example.com/mson/eve-skill-farm@sha256:abc' has a malformed digest; a digest is @sha256: followed by 64 lowercase hex digits; pin a version tag or a digest, e.g. registry.example.com/eve-skill-farm:1.4.2",
+        `  - foundation:image: 'registry.example.com/mson/eve-skill-farm@sha256:abc' has a malformed digest; a digest is @sha256: followed by 64 lowercase hex digits, ${PINNED}`,
+      ],
+    ],
+    [
+      "a privileged port, a relative health path and uid 0",
+      { "foundation:containerPort": "80", "foundation:healthPath": "healthz", "foundation:runAsUser": "0" },
+      [
+        "  - foundation:containerPort: 80 must be 1024-65535: a non-root process cannot bind lower ports",
+        "  - foundation:healthPath: 'healthz' must start with /",
+        "  - foundation:runAsUser: must be a non-zero user id, got 0",
+      ],
+    ],
+    [
+      "a port out of range",
+      { "foundation:containerPort": "70000" },
+      ["  - foundation:containerPort: 70000 must be 1024-65535: a non-root process cannot bind lower ports"],
+    ],
+    [
+      "an environment value that is not a string",
+      { "foundation:env": { PORT: 8080 } },
+      ["  - foundation:env.PORT: expected string, got number 8080"],
+    ],
+    [
+      "an environment variable name a shell cannot hold, and a name in both env and secretEnv",
+      {
+        "foundation:env": { "LOG-LEVEL": "info", DATABASE_URL: "postgres://" },
+        "foundation:secretEnv": { DATABASE_URL: { secret: "eve-skill-farm/database" } },
+      },
+      [
+        "  - foundation:env.LOG-LEVEL: is not an environment variable name; use letters, digits and _",
+        "  - foundation:secretEnv.DATABASE_URL: is also a plain env variable; keep it in one of the two",
+      ],
+    ],
+    [
+      "a secret environment variable from outside the prefix",
+      { "foundation:secretEnv": { DB: { secret: "/abs" } } },
+      [
+        "  - foundation:secretEnv.DB.secret: '/abs' must be a Secrets Manager name under the prefix, e.g. eve-skill-farm/database",
+      ],
+    ],
+    [
+      "a registry given as a URL, with a user name holding a space",
+      {
+        "foundation:registries": [
+          { server: "https://registry.example.com", username: "a b", token: "gldt-supersecrettoken" },
+        ],
+      },
+      [
+        "  - foundation:registries[0].server: 'https://registry.example.com' must be a registry host such as registry.example.com, without a scheme or path",
+        "  - foundation:registries[0].username: must be the deploy token's user name, without spaces or ':'",
+      ],
+    ],
+    [
+      "a deploy token too short to be one, without repeating it",
+      { "foundation:registries": [{ server: "registry.example.com", username: "bot", token: "short" }] },
+      [
+        '  - foundation:registries[0].token: must be the deploy token (at least 8 characters); got the string "[secret]"',
       ],
     ],
     [
@@ -162,7 +240,7 @@ describe("eve-skill-farm config", () => {
       "a misspelt key",
       { "foundation:replica": "2" },
       [
-        "  - foundation:replica: unknown key. Did you mean 'foundation:replicas'? Known keys here: policyEnforcement, policyConfig, owner, costCenter, stackReferences, subdomain, image, replicas, storageSize, volumeAccessMode, resources, secretName.",
+        "  - foundation:replica: unknown key. Did you mean 'foundation:replicas'? Known keys here: policyEnforcement, policyConfig, policyExceptions, owner, costCenter, stackReferences, subdomain, image, containerPort, healthPath, runAsUser, env, secretEnv, registries, replicas, storageSize, volumeAccessMode, resources, secretName.",
       ],
     ],
     [

@@ -68,7 +68,9 @@ describe("the eve-skill-farm stack", () => {
       "kubernetes:core/v1:PersistentVolumeClaim::eve-skill-farm-data",
       "kubernetes:core/v1:Service::eve-skill-farm-service",
       "kubernetes:external-secrets.io/v1:ExternalSecret::eve-skill-farm-credentials",
+      "kubernetes:external-secrets.io/v1:ExternalSecret::eve-skill-farm-env",
       "kubernetes:networking.k8s.io/v1:Ingress::eve-skill-farm-ingress",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::eve-skill-farm-default-deny",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy::eve-skill-farm-network-policy",
       "pulumi:providers:kubernetes::lab-cluster",
       // The engine's default provider of the stack reference.
@@ -84,7 +86,7 @@ describe("the eve-skill-farm stack", () => {
     expect(rec.inputsOf("lab-cluster").kubeconfig).toBe(KUBECONFIG);
     const provider = rec.named("lab-cluster");
     const custom = rec.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
-    expect(custom).toHaveLength(7);
+    expect(custom).toHaveLength(9);
     for (const resource of custom) expect(resource.provider).toBe(provider.urn);
   });
 
@@ -109,7 +111,13 @@ describe("the eve-skill-farm stack", () => {
     });
     expect(pod.containers).toHaveLength(1);
     const [container] = pod.containers;
-    expect(container.image).toBe("registry.example.com/mson/eve-skill-farm:1.4.2");
+    expect(container.image).toBe(`registry.example.com/mson/eve-skill-farm:1.4.2@sha256:${"0".repeat(64)}`);
+    expect(container.env).toEqual([
+      { name: "LISTEN_ADDRESS", value: ":8080" },
+      { name: "LOG_LEVEL", value: "info" },
+      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "eve-skill-farm-env", key: "DATABASE_URL" } } },
+    ]);
+    expect(pod.imagePullSecrets).toBeUndefined();
     expect(container.securityContext).toEqual({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
@@ -176,6 +184,48 @@ describe("the eve-skill-farm stack", () => {
     });
   });
 
+  it("copies the secret environment from Secrets Manager under the lab's prefix, through the lab's store", () => {
+    expect(rec.inputsOf("eve-skill-farm-env").spec).toEqual({
+      refreshInterval: "1h",
+      secretStoreRef: { kind: "ClusterSecretStore", name: "aws-secrets-manager" },
+      target: { name: "eve-skill-farm-env", creationPolicy: "Owner" },
+      data: [
+        { secretKey: "DATABASE_URL", remoteRef: { key: "foundation/lab/eve-skill-farm/database", property: "url" } },
+      ],
+    });
+    expect(rec.named("eve-skill-farm-deployment").dependencies).toContain(rec.named("eve-skill-farm-env").urn);
+  });
+
+  it("pulls with a docker-registry Secret built from the deploy token, which stays secret", async () => {
+    const token = "gldt-engine-deploy-token-0123456789";
+    const pulled = await run({
+      registries: [{ server: "registry.example.com", username: "gitlab+deploy-token-42", token }],
+    });
+    expect(pulled.ofType("kubernetes:core/v1:Secret").map((r) => r.name)).toEqual(["eve-skill-farm-registry"]);
+    expect(pulled.isSecretInput("eve-skill-farm-registry", "stringData")).toBe(true);
+    const secret = pulled.inputsOf("eve-skill-farm-registry") as {
+      metadata: { name: string; namespace: string };
+      type: string;
+      stringData: Record<string, string>;
+    };
+    expect(secret.metadata).toMatchObject({ name: "eve-skill-farm-registry", namespace: "eve-skill-farm" });
+    expect(secret.type).toBe("kubernetes.io/dockerconfigjson");
+    expect(JSON.parse(secret.stringData[".dockerconfigjson"])).toEqual({
+      auths: {
+        "registry.example.com": {
+          username: "gitlab+deploy-token-42",
+          password: token,
+          auth: Buffer.from(`gitlab+deploy-token-42:${token}`).toString("base64"),
+        },
+      },
+    });
+    const pod = (pulled.inputsOf("eve-skill-farm-deployment").spec as { template: { spec: PodSpec } }).template.spec;
+    expect(pod.imagePullSecrets).toEqual([{ name: "eve-skill-farm-registry" }]);
+    expect(pulled.named("eve-skill-farm-deployment").dependencies).toContain(
+      pulled.named("eve-skill-farm-registry").urn,
+    );
+  });
+
   it("exports its contract, whose healthUrl is what the smoke check requests", () => {
     expect(Object.keys(rec.outputs).sort()).toEqual(Object.keys(eveSkillFarmOutputs).sort());
     expect(rec.outputs).toEqual({
@@ -216,7 +266,7 @@ describe("the eve-skill-farm stack", () => {
     await expect(run({ image: "registry.example.com/mson/eve-skill-farm:latest" })).rejects.toThrow(
       [
         'stack "eve-skill-farm" has 1 configuration problem; no resource was registered:',
-        "  - foundation:image: 'registry.example.com/mson/eve-skill-farm:latest' uses the tag 'latest', which moves with every push; pin a version tag or a digest, e.g. registry.example.com/eve-skill-farm:1.4.2",
+        "  - foundation:image: 'registry.example.com/mson/eve-skill-farm:latest' is not pinned by digest; append @sha256:<digest> of the image that was tested, e.g. registry.example.com/mson/eve-skill-farm:1.4.2@sha256:<64 hex>",
       ].join("\n"),
     );
   });
@@ -224,7 +274,9 @@ describe("the eve-skill-farm stack", () => {
 
 interface PodSpec {
   securityContext: unknown;
+  imagePullSecrets?: unknown;
   containers: {
+    env?: unknown;
     image: string;
     securityContext: unknown;
     resources: unknown;

@@ -36,6 +36,13 @@ export async function eveSkillFarmProgram(): Promise<ContractExports<typeof eveS
       volumeAccessMode: config.volumeAccessMode,
       resources: config.resources,
       secretName: config.secretName,
+      containerPort: config.containerPort,
+      healthPath: config.healthPath,
+      runAsUser: config.runAsUser,
+      env: config.env,
+      secretEnv: config.secretEnv,
+      // The deploy tokens come from config, where they are secrets; they stay secrets into the pull Secret.
+      registries: config.registries.map((registry) => ({ ...registry, token: pulumi.secret(registry.token) })),
       secretsPrefix,
       ingressClassName: lab.outputs.ingressClassName,
       storageClassName: lab.outputs.storageClassName,

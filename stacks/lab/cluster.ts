@@ -3,9 +3,10 @@
  * Kubernetes provider, and Flux on the group's GitOps repository (docs/lab.md).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ETCD_BACKUP_NAMESPACE, ETCD_BACKUP_ROLE } from "../../components/kubernetes/etcd-backup/etcd-backup";
 import { Flux } from "../../components/kubernetes/flux/flux";
 import { proxmoxTopologyLabels } from "../../components/kubernetes/platform/storage";
-import { TalosCluster, TalosNodeSpec } from "../../components/proxmox/talos-cluster";
+import { TalosCluster, TalosNodeSpec } from "../../components/talos/cluster";
 import { TalosSecrets } from "../../components/talos/secrets";
 import { LabConfig } from "./config";
 import { LOCAL_PATH_VOLUME } from "./platform";
@@ -61,13 +62,21 @@ export function labCluster(
     {
       clusterName: talos.clusterName,
       talosVersion: talos.talosVersion,
+      imageVersion: talos.imageVersion,
       kubernetesVersion: talos.kubernetesVersion,
+      versionSettings: {
+        talosVersion: "foundation:talos.talosVersion",
+        kubernetesVersion: "foundation:talos.kubernetesVersion",
+      },
       vip: talos.vip,
       controlPlanes: nodesOf(config, talos.controlPlanes),
       workers: nodesOf(config, talos.workers),
       gateway: network.gateway,
       nameservers: network.nameservers,
       timeServers: network.timeServers,
+      cilium: talos.cilium,
+      // The etcd backup job takes snapshots through the Talos API, with that one role, from its namespace only.
+      talosApiAccess: { roles: [ETCD_BACKUP_ROLE], namespaces: [ETCD_BACKUP_NAMESPACE] },
       podSubnets: talos.podSubnets,
       serviceSubnets: talos.serviceSubnets,
       secrets,

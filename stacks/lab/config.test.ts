@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { loadConfig } from "../configuration";
-import { contains, labConfigSchema, rangeOf } from "./config";
+import { cidrContains as contains, rangeOf } from "../../components/common/ipv4";
+import { labConfigSchema } from "./config";
 import { sampleLabConfig } from "./testing";
 import { configEditor } from "../../tools/plan/testing";
 
@@ -88,13 +89,62 @@ describe("lab config", () => {
       ],
     ],
     [
-      "a MetalLB pool over the VIP and a node",
+      "a MetalLB pool over the VIP, the nodes and the gateway",
       edited<Platform>("platform", (p) => (p.metallb.addresses = ["192.168.10.0/28", "192.168.10.200-192.168.10.220"])),
       [
         "  - foundation:platform.metallb.addresses[0]: '192.168.10.0/28' contains 192.168.10.10, which foundation:talos.vip already uses",
         "  - foundation:platform.metallb.addresses[0]: '192.168.10.0/28' contains 192.168.10.11, which foundation:talos.controlPlanes[0].address already uses",
         "  - foundation:platform.metallb.addresses[0]: '192.168.10.0/28' contains 192.168.10.12, which foundation:talos.controlPlanes[1].address already uses",
         "  - foundation:platform.metallb.addresses[0]: '192.168.10.0/28' contains 192.168.10.13, which foundation:talos.controlPlanes[2].address already uses",
+        "  - foundation:platform.metallb.addresses[0]: '192.168.10.0/28' contains the gateway 192.168.10.1; MetalLB would answer ARP for it",
+      ],
+    ],
+    [
+      "a worker on the network address",
+      edited<Talos>("talos", (t) => (t.workers[0].address = "192.168.10.0/24")),
+      [
+        "  - foundation:talos.workers[0].address: 192.168.10.0 is the network address of 192.168.10.0/24, not a host address; pick a free host address",
+      ],
+    ],
+    [
+      "the VIP on the broadcast address",
+      edited<Talos>("talos", (t) => (t.vip = "192.168.10.255")),
+      [
+        "  - foundation:talos.vip: 192.168.10.255 is the broadcast address of 192.168.10.0/24, not a host address; pick a free host address",
+      ],
+    ],
+    [
+      "a gateway on the broadcast address",
+      edited<{ gateway: string }>("network", (n) => (n.gateway = "192.168.10.255")),
+      [
+        "  - foundation:network.gateway: 192.168.10.255 is the broadcast address of 192.168.10.0/24, not a host address; give the router's address",
+      ],
+    ],
+    [
+      "the VIP on the gateway",
+      edited<Talos>("talos", (t) => (t.vip = "192.168.10.1")),
+      ["  - foundation:talos.vip: 192.168.10.1 is the network's gateway (network.gateway); pick a free host address"],
+    ],
+    [
+      "SSH and the exporters of the runner VM open to every address",
+      edited<{ vm: { firewall: { adminCidrs: string[]; monitoringCidrs: string[] } } }>("runnerManager", (m) => {
+        m.vm.firewall.adminCidrs = ["192.168.10.0/24", "0.0.0.0/0"];
+        m.vm.firewall.monitoringCidrs = ["0.0.0.0/0"];
+      }),
+      [
+        "  - foundation:runnerManager.vm.firewall.adminCidrs: 0.0.0.0/0 lets every address reach SSH on the host that holds the runner tokens; name the networks that need it",
+        "  - foundation:runnerManager.vm.firewall.monitoringCidrs: 0.0.0.0/0 lets every address read the exporters; name the monitoring hosts' networks",
+      ],
+    ],
+    [
+      "a pod block over the lab network, and a service block over the pod block",
+      edited<Talos & { podSubnets: string[]; serviceSubnets: string[] }>("talos", (t) => {
+        t.podSubnets = ["192.168.0.0/16"];
+        t.serviceSubnets = ["192.168.128.0/20"];
+      }),
+      [
+        "  - foundation:talos.podSubnets[0]: 192.168.0.0/16 overlaps the lab network 192.168.10.0/24; pick a block outside it, e.g. 10.244.0.0/16",
+        "  - foundation:talos.serviceSubnets[0]: 192.168.128.0/20 overlaps 192.168.0.0/16 (talos.podSubnets[0]); pod and service blocks must not overlap",
       ],
     ],
     [
@@ -183,7 +233,7 @@ describe("lab config", () => {
       }),
       [
         "  - foundation:platform.metallb: required key is missing. Fix: pulumi config set --stack lab --path 'foundation:platform.metallb' <value>",
-        "  - foundation:platform.metalLB: unknown key. Did you mean 'foundation:platform.metallb'? Known keys here: metallb, traefik, storage, externalSecrets, externalDns, certManager.",
+        "  - foundation:platform.metalLB: unknown key. Did you mean 'foundation:platform.metallb'? Known keys here: metallb, traefik, storage, externalSecrets, externalDns, certManager, etcdBackup.",
       ],
     ],
   ])("refuses %s", (_label, config, expected) => {

@@ -1,8 +1,19 @@
 /** Configuration of the `lab` stack: the whole `foundation:` namespace, validated at once. */
 import { z } from "zod";
 import { PLACEMENTS } from "../../components/runner/placement";
-import { cidr, commonShape, email, hostname, httpsUrl, ipv4, loadConfig, version } from "../configuration";
+import {
+  addressOf,
+  cidrContains,
+  cidrsOverlap,
+  hostAddressProblem,
+  inRange,
+  rangeOf,
+} from "../../components/common/ipv4";
+import { awsRegion, cidr, commonShape, email, hostname, httpsUrl, ipv4, loadConfig, version } from "../configuration";
 import { GRAPH } from "../graph";
+import { talosVersionProblems } from "./versions";
+import { ETCD_BACKUP_NAMESPACE } from "../../components/kubernetes/etcd-backup/etcd-backup";
+import { monitoringConfigSchema, monitoringIssues } from "./monitoring";
 
 const dnsLabel = () =>
   z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
@@ -39,6 +50,12 @@ const pinnedImage = () =>
     },
     { error: "must be an image pinned by a version tag or a digest, e.g. docker:28.1.1-dind (never latest)" },
   );
+
+/** A container image pinned by digest: `<repository>[:<tag>]@sha256:<64 hex>`. */
+const digestImage = () =>
+  z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$/, {
+    error: "must be an image pinned by digest, <repository>[:<tag>]@sha256:<64 hex>",
+  });
 
 /** A Proxmox datastore id. */
 const datastore = () =>
@@ -92,8 +109,17 @@ const runnerVmSchema = z
     signingHelper: z.object({ version: version(), sha256: sha(256) }).strict(),
     firewall: z
       .object({
-        adminCidrs: z.array(cidr()).min(1, { error: "give at least one network, or nobody can SSH in" }),
-        monitoringCidrs: z.array(cidr()).min(1),
+        adminCidrs: z
+          .array(cidr())
+          .min(1, { error: "give at least one network, or nobody can SSH in" })
+          .refine((cidrs) => !cidrs.some((block) => block.endsWith("/0")), {
+            error:
+              "0.0.0.0/0 lets every address reach SSH on the host that holds the runner tokens; name the networks that need it",
+          }),
+        /** Networks allowed to scrape the exporters besides the monitoring VM, which always may (stacks/lab/monitoring.ts). */
+        monitoringCidrs: z.array(cidr()).refine((cidrs) => !cidrs.some((block) => block.endsWith("/0")), {
+          error: "0.0.0.0/0 lets every address read the exporters; name the monitoring hosts' networks",
+        }),
         fleetSshCidrs: z.array(cidr()).min(1),
       })
       .strict(),
@@ -195,6 +221,8 @@ export const labConfigSchema = z
       .object({
         clusterName: dnsLabel(),
         talosVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "must be a Talos release vX.Y.Z, e.g. v1.13.9" }),
+        /** The Talos release new VMs boot from; running nodes are upgraded through the Talos API instead. */
+        imageVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "must be a Talos release vX.Y.Z, e.g. v1.13.9" }),
         kubernetesVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be X.Y.Z without a v, e.g. 1.36.3" }),
         /** The control-plane VIP: an unused address on the lab network, outside the MetalLB pool. */
         vip: ipv4(),
@@ -205,8 +233,17 @@ export const labConfigSchema = z
         workers: z.array(talosNode),
         podSubnets: z.array(cidr()).min(1),
         serviceSubnets: z.array(cidr()).min(1),
+        /** The CNI: Cilium, installed by the control planes at bootstrap (read at bootstrap only). */
+        cilium: z
+          .object({
+            version: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a Cilium release X.Y.Z, e.g. 1.18.0" }),
+            cliImage: digestImage(),
+          })
+          .strict(),
       })
       .strict(),
+    /** Where Prometheus, Alertmanager and Grafana run (docs/monitoring.md). */
+    monitoring: monitoringConfigSchema,
     flux: z
       .object({
         /** The cluster's root in the GitOps repository (the repository itself comes from the `group` stack). */
@@ -245,20 +282,51 @@ export const labConfigSchema = z
         externalSecrets: z.object({ allowedNamespaces: z.array(dnsLabel()) }).strict(),
         externalDns: z.object({ txtOwnerId: dnsLabel(), policy: z.enum(["sync", "upsert-only"]) }).strict(),
         certManager: z.object({ email: email(), acmeServer: httpsUrl() }).strict(),
+        /** Scheduled etcd snapshots to S3 (docs/runbooks/etcd-restore.md). */
+        etcdBackup: z
+          .object({
+            schedule: z
+              .string()
+              .regex(/^\S+( \S+){4}$/, { error: "must be a cron expression of five fields, e.g. 0 */6 * * *" }),
+            talosctlImage: digestImage(),
+            awsCliImage: digestImage(),
+            /** The destination; the aws stack's backup bucket once it publishes one. */
+            destination: z
+              .object({
+                bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name" }),
+                region: awsRegion(),
+                keyPrefix: z
+                  .string()
+                  .regex(/^([A-Za-z0-9!_.*'()-]+\/)+$/, { error: "must end in '/', e.g. etcd/lab/" }),
+                kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, {
+                  error: "must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>",
+                }),
+                /** The writer's access key in Secrets Manager under the lab's prefix (JSON accessKeyId, secretAccessKey). */
+                credentialsSecret: z.string().regex(/^[A-Za-z0-9_+=.@-][A-Za-z0-9/_+=.@-]*$/, {
+                  error: "must be a Secrets Manager name under the lab's prefix, e.g. etcd-backup/credentials",
+                }),
+              })
+              .strict(),
+          })
+          .strict(),
       })
       .strict(),
   })
   .superRefine((config, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
     const network = config.network.cidr;
-    const inNetwork = (ip: string) => contains(network, ip);
+    const inNetwork = (ip: string) => cidrContains(network, ip);
 
     if (!inNetwork(config.network.gateway)) {
       issue(["network", "gateway"], `${config.network.gateway} is outside the lab network ${network}`);
+    } else {
+      const problem = hostAddressProblem(network, config.network.gateway);
+      if (problem !== undefined) issue(["network", "gateway"], `${problem}; give the router's address`);
     }
 
     // The placement named must have its settings; the other placement's settings may stay for a rollback.
     const manager = config.runnerManager;
+    for (const { path, message } of monitoringIssues(config)) issue(path, message);
     if (manager[manager.placement] === undefined) {
       issue(
         ["runnerManager", manager.placement],
@@ -277,19 +345,41 @@ export const labConfigSchema = z
     // Every static address on the LAN, by the key that sets it: each inside the network, none used twice.
     const addresses: { path: (string | number)[]; ip: string }[] = [{ path: ["talos", "vip"], ip: config.talos.vip }];
     if (manager.vm !== undefined)
-      addresses.push({ path: ["runnerManager", "vm", "address"], ip: ipOf(manager.vm.address) });
+      addresses.push({ path: ["runnerManager", "vm", "address"], ip: addressOf(manager.vm.address) });
     for (const group of ["controlPlanes", "workers"] as const) {
       config.talos[group].forEach((node, i) =>
-        addresses.push({ path: ["talos", group, i, "address"], ip: ipOf(node.address) }),
+        addresses.push({ path: ["talos", group, i, "address"], ip: addressOf(node.address) }),
       );
     }
     const seen = new Map<string, string>();
     for (const { path, ip } of addresses) {
       if (!inNetwork(ip)) issue(path, `${ip} is outside the lab network ${network} (network.cidr)`);
+      else {
+        const problem = hostAddressProblem(network, ip);
+        if (problem !== undefined) issue(path, `${problem}; pick a free host address`);
+      }
+      if (ip === config.network.gateway)
+        issue(path, `${ip} is the network's gateway (network.gateway); pick a free host address`);
       const first = seen.get(ip);
       if (first !== undefined) issue(path, `${ip} is already used by ${first}; give every VM and the VIP its own`);
       else seen.set(ip, `foundation:${path.join(".").replace(/\.(\d+)\./g, "[$1].")}`);
     }
+    // Pod and service addresses are routed inside the cluster: a block that overlaps the LAN (or the other block)
+    // makes the LAN's hosts, the gateway among them, unreachable from pods
+    // (https://www.talos.dev/v1.11/reference/configuration/v1alpha1/config/#Config.cluster.network).
+    const clusterBlocks = (["podSubnets", "serviceSubnets"] as const).flatMap((key) =>
+      config.talos[key].map((block, i) => ({ block, path: ["talos", key, i], name: `talos.${key}[${i}]` })),
+    );
+    clusterBlocks.forEach(({ block, path }, i) => {
+      if (cidrsOverlap(block, network)) {
+        issue(path, `${block} overlaps the lab network ${network}; pick a block outside it, e.g. 10.244.0.0/16`);
+      }
+      for (const other of clusterBlocks.slice(0, i)) {
+        if (cidrsOverlap(block, other.block)) {
+          issue(path, `${block} overlaps ${other.block} (${other.name}); pod and service blocks must not overlap`);
+        }
+      }
+    });
     if (config.talos.controlPlanes.length % 2 === 0) {
       issue(["talos", "controlPlanes"], "list an odd number of control planes, so etcd keeps quorum with one down");
     }
@@ -314,6 +404,9 @@ export const labConfigSchema = z
         for (const { ip } of addresses) {
           if (inRange(range, ip)) issue(path, `'${entry}' contains ${ip}, which ${seen.get(ip)} already uses`);
         }
+        if (inRange(range, config.network.gateway)) {
+          issue(path, `'${entry}' contains the gateway ${config.network.gateway}; MetalLB would answer ARP for it`);
+        }
       }
     });
     const lb = config.platform.traefik.loadBalancerIp;
@@ -326,6 +419,14 @@ export const labConfigSchema = z
       issue(
         ["platform", "traefik", "loadBalancerIp"],
         `${lb} is not in platform.metallb.addresses; pick one from the pool`,
+      );
+    }
+
+    for (const { path, message } of talosVersionProblems(config.talos)) issue(["talos", ...path], message);
+    if (!config.platform.externalSecrets.allowedNamespaces.includes(ETCD_BACKUP_NAMESPACE)) {
+      issue(
+        ["platform", "externalSecrets", "allowedNamespaces"],
+        `must include ${ETCD_BACKUP_NAMESPACE}: the etcd backup job reads its AWS credentials through the store`,
       );
     }
 
@@ -348,37 +449,4 @@ export type LabConfig = z.infer<typeof labConfigSchema>;
 /** Loads and validates the running stack's config. */
 export function labConfig(): LabConfig {
   return loadConfig("lab", labConfigSchema);
-}
-
-function ipOf(address: string): string {
-  return address.split("/")[0];
-}
-
-function toNumber(ip: string): number {
-  return ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-
-/** True when the IPv4 address `ip` is inside the CIDR block `block`. */
-export function contains(block: string, ip: string): boolean {
-  const [base, bits] = block.split("/");
-  const size = 2 ** (32 - Number(bits));
-  const start = toNumber(base) - (toNumber(base) % size);
-  return toNumber(ip) >= start && toNumber(ip) < start + size;
-}
-
-/** The first and last address of a MetalLB pool entry (range or CIDR), or undefined when it is neither. */
-export function rangeOf(entry: string): [string, string] | undefined {
-  const cidrMatch = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(entry);
-  const fromNumber = (n: number) => [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
-  if (cidrMatch && cidr().safeParse(entry).success) {
-    const size = 2 ** (32 - Number(cidrMatch[2]));
-    return [cidrMatch[1], fromNumber(toNumber(cidrMatch[1]) + size - 1)];
-  }
-  const range = /^(\d+\.\d+\.\d+\.\d+)-(\d+\.\d+\.\d+\.\d+)$/.exec(entry);
-  if (!range || !ipv4().safeParse(range[1]).success || !ipv4().safeParse(range[2]).success) return undefined;
-  return toNumber(range[1]) <= toNumber(range[2]) ? [range[1], range[2]] : undefined;
-}
-
-function inRange(range: [string, string], ip: string): boolean {
-  return toNumber(ip) >= toNumber(range[0]) && toNumber(ip) <= toNumber(range[1]);
 }

@@ -8,8 +8,9 @@ import { ContractExports, openStack } from "../contract";
 import { groupOutputs } from "../group/outputs";
 import { labCluster } from "./cluster";
 import { labConfig } from "./config";
+import { labMonitoring, withMonitoringScrapers } from "./monitoring";
 import { labOutputs } from "./outputs";
-import { labPlatform } from "./platform";
+import { defaultDenyFor, labPlatform } from "./platform";
 import { assertValidLabRunnerModel, labRunnerModel, runnerManager } from "./runner";
 
 /**
@@ -50,7 +51,17 @@ export async function labProgram(): Promise<ContractExports<typeof labOutputs>> 
     { repositoryUrl: gitopsRepositoryUrl, deployPrivateKey: group.gitopsDeployPrivateKey },
     providers,
   );
-  runnerManager({ config, model, aws, group, proxmox: providers, kubernetes });
+  // The monitoring VM is the one host always allowed to scrape the runner VM's exporters.
+  const manager = runnerManager({
+    config: withMonitoringScrapers(config),
+    model,
+    aws,
+    group,
+    proxmox: providers,
+    kubernetes,
+  });
+  if (manager.placement === "cluster") defaultDenyFor("gitlab-runner", manager.deployment, cluster);
+  labMonitoring(config, providers);
   const platform = labPlatform(
     config,
     {
@@ -59,6 +70,7 @@ export async function labProgram(): Promise<ContractExports<typeof labOutputs>> 
       zoneId: aws.labZoneId,
       dnsCredentials: aws.labDnsCredentials,
       secretsCredentials: aws.labSecretsCredentials,
+      secretsPrefix: aws.labSecretsPrefix,
     },
     kubernetes,
     providers,

@@ -2,8 +2,10 @@
  * The lab's platform services (phase 5, docs/platform.md): MetalLB, Traefik, the default StorageClass, External
  * Secrets, ExternalDNS and cert-manager, each behind the cluster's health gate.
  */
+import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsAccessKey } from "../../components/kubernetes/platform/common";
+import { AwsAccessKey, defaultDenyPolicySpec } from "../../components/kubernetes/platform/common";
+import { EtcdBackup, EtcdBackupDestinationArgs } from "../../components/kubernetes/etcd-backup/etcd-backup";
 import { CertManager } from "../../components/kubernetes/platform/cert-manager";
 import { ExternalDns } from "../../components/kubernetes/platform/external-dns";
 import { ExternalSecrets } from "../../components/kubernetes/platform/external-secrets";
@@ -12,6 +14,7 @@ import { Storage, StorageBackend } from "../../components/kubernetes/platform/st
 import { Traefik } from "../../components/kubernetes/platform/traefik";
 import { LabConfig } from "./config";
 import { ProxmoxCsiIdentity } from "../../components/proxmox/csi-identity";
+import type { TalosCluster } from "../../components/talos/cluster";
 
 /**
  * The Talos user volume local-path-provisioner keeps its volumes in (docs/platform.md, "local-path needs a user
@@ -26,6 +29,8 @@ export interface PlatformUpstream {
   readonly zoneId: pulumi.Input<string>;
   readonly dnsCredentials: pulumi.Input<AwsAccessKey>;
   readonly secretsCredentials: pulumi.Input<AwsAccessKey>;
+  /** Secrets Manager prefix of the lab's secrets, ending in `/`. */
+  readonly secretsPrefix: pulumi.Input<string>;
 }
 
 /** The names applications use the platform by: the lab's contract outputs. */
@@ -57,6 +62,48 @@ function storageBackend(config: LabConfig, proxmox: pulumi.ComponentResourceOpti
     };
   }
   return { kind: "local-path", path: `/var/mnt/${LOCAL_PATH_VOLUME}` };
+}
+
+/**
+ * The default-deny policy of a namespace a component of another domain made (the in-cluster runner manager's): every
+ * namespace of the lab has one (docs/platform.md, "NetworkPolicy").
+ */
+export function defaultDenyFor(
+  name: string,
+  owner: pulumi.Resource & { readonly namespace: pulumi.Output<string> },
+  cluster: TalosCluster,
+): void {
+  const policy = owner.namespace.apply((namespace) => defaultDenyPolicySpec(namespace));
+  new kubernetes.networking.v1.NetworkPolicy(
+    `${name}-default-deny`,
+    {
+      metadata: policy.metadata,
+      spec: policy.apply((p) => p.spec as kubernetes.types.input.networking.v1.NetworkPolicySpec),
+    },
+    { provider: cluster.kubernetesProvider, dependsOn: [cluster.apiReady, owner] },
+  );
+}
+
+/**
+ * Where the etcd snapshots go, from the lab's config for now: the `aws` stack's backup bucket
+ * (components/aws/etcd-backup-bucket.ts) will publish the same values as outputs.
+ */
+function etcdBackupDestination(
+  config: LabConfig,
+  secretsPrefix: pulumi.Input<string>,
+  externalSecrets: ExternalSecrets,
+): EtcdBackupDestinationArgs {
+  const destination = config.platform.etcdBackup.destination;
+  return {
+    bucket: destination.bucket,
+    region: destination.region,
+    keyPrefix: destination.keyPrefix,
+    kmsKeyArn: destination.kmsKeyArn,
+    credentials: {
+      secretKey: pulumi.interpolate`${secretsPrefix}${destination.credentialsSecret}`,
+      clusterSecretStoreName: externalSecrets.clusterSecretStoreName,
+    },
+  };
 }
 
 /**
@@ -122,6 +169,19 @@ export function labPlatform(
       acmeServer: platform.certManager.acmeServer,
     },
     opts,
+  );
+  const backup = platform.etcdBackup;
+  new EtcdBackup(
+    "etcd-backup",
+    {
+      schedule: backup.schedule,
+      controlPlanes: config.talos.controlPlanes.map((node) => node.address.split("/")[0]),
+      talosctlImage: backup.talosctlImage,
+      awsCliImage: backup.awsCliImage,
+      destination: etcdBackupDestination(config, upstream.secretsPrefix, externalSecrets),
+    },
+    // The job reads its AWS key through the store, whose CRDs and webhook the External Secrets release installs.
+    pulumi.mergeOptions(opts, { dependsOn: [externalSecrets] }),
   );
   return { traefik, storage, externalSecrets, certManager };
 }

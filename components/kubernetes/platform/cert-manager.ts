@@ -1,11 +1,13 @@
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  allowIngressPolicySpec,
   AWS_CREDENTIAL_KEYS,
   AwsAccessKey,
   CHARTS,
   createAwsCredentialsSecret,
   createNamespace,
+  createNetworkPolicy,
   createRelease,
   requireDnsLabel,
   resources,
@@ -15,6 +17,12 @@ import {
 export const LETS_ENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
 /** Let's Encrypt's staging ACME directory: untrusted certificates, generous rate limits. */
 export const LETS_ENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+/** Labels of cert-manager's webhook pods in the chart. */
+export const CERT_MANAGER_WEBHOOK_LABELS = {
+  "app.kubernetes.io/name": "webhook",
+  "app.kubernetes.io/component": "webhook",
+} as const;
 
 /** Arguments of {@link CertManager}. */
 export interface CertManagerArgs {
@@ -141,6 +149,13 @@ export class CertManager extends pulumi.ComponentResource {
     }
 
     const namespace = createNamespace(`${name}-namespace`, namespaceName, "restricted", this);
+    // The webhook (the chart's securePort 10250), which the API server calls for every cert-manager object.
+    createNetworkPolicy(
+      `${name}-allow-webhook`,
+      allowIngressPolicySpec("allow-webhook", namespaceName, CERT_MANAGER_WEBHOOK_LABELS, [10250]),
+      namespace.metadata.name,
+      { parent: this, dependsOn: [namespace] },
+    );
     const secretName = `${issuerName}-route53-credentials`;
     const secret = createAwsCredentialsSecret(`${name}-credentials`, secretName, namespace, args.credentials, this);
     const release = createRelease(

@@ -4,6 +4,7 @@
  */
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IResourceRequirements } from "kubernetes-models/v1/ResourceRequirements";
 import type { ISecret } from "kubernetes-models/v1/Secret";
@@ -147,7 +148,64 @@ export function createAwsCredentialsSecret(
   );
 }
 
-/** Creates a namespace from {@link namespaceSpec}. */
+/** The name of every namespace's default-deny policy. */
+export const DEFAULT_DENY_POLICY = "default-deny-ingress";
+
+/**
+ * The namespace's default-deny NetworkPolicy: it selects every pod and admits no ingress, so a pod receives only what
+ * another policy of its namespace admits. Cilium, the lab's CNI, enforces it (Flannel would not). Egress stays open:
+ * the services call AWS, ACME, Proxmox and registries, and their policies admit what reaches them.
+ * https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-ingress-traffic
+ */
+export function defaultDenyPolicySpec(namespace: string): INetworkPolicy {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: DEFAULT_DENY_POLICY, namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+    spec: { podSelector: {}, policyTypes: ["Ingress"] },
+  };
+}
+
+/**
+ * A policy that admits TCP `ports` to the pods matching `podLabels` from anywhere: for what the API server calls
+ * (admission webhooks, whose caller a selector cannot name) and for an ingress controller's entry points.
+ */
+export function allowIngressPolicySpec(
+  name: string,
+  namespace: string,
+  podLabels: Readonly<Record<string, string>>,
+  ports: readonly number[],
+): INetworkPolicy {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name, namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+    spec: {
+      podSelector: { matchLabels: { ...podLabels } },
+      policyTypes: ["Ingress"],
+      ingress: [{ ports: ports.map((port) => ({ port, protocol: "TCP" })) }],
+    },
+  };
+}
+
+/** Creates a NetworkPolicy from a rendered spec, in `namespace` and after it. */
+export function createNetworkPolicy(
+  resourceName: string,
+  policy: INetworkPolicy,
+  namespace: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): kubernetes.networking.v1.NetworkPolicy {
+  return new kubernetes.networking.v1.NetworkPolicy(
+    resourceName,
+    {
+      metadata: { ...policy.metadata, namespace },
+      spec: policy.spec as kubernetes.types.input.networking.v1.NetworkPolicySpec,
+    },
+    opts,
+  );
+}
+
+/** Creates a namespace from {@link namespaceSpec}, and its default-deny policy ({@link defaultDenyPolicySpec}). */
 export function createNamespace(
   resourceName: string,
   name: string,
@@ -155,7 +213,12 @@ export function createNamespace(
   parent: pulumi.Resource,
 ): kubernetes.core.v1.Namespace {
   const spec = namespaceSpec(name, level);
-  return new kubernetes.core.v1.Namespace(resourceName, { metadata: spec.metadata }, { parent });
+  const namespace = new kubernetes.core.v1.Namespace(resourceName, { metadata: spec.metadata }, { parent });
+  createNetworkPolicy(`${resourceName}-default-deny`, defaultDenyPolicySpec(name), namespace.metadata.name, {
+    parent,
+    dependsOn: [namespace],
+  });
+  return namespace;
 }
 
 /**

@@ -1,15 +1,20 @@
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  allowIngressPolicySpec,
   AWS_CREDENTIAL_KEYS,
   AwsAccessKey,
   CHARTS,
   createAwsCredentialsSecret,
   createNamespace,
+  createNetworkPolicy,
   createRelease,
   requireDnsLabel,
   resources,
 } from "./common";
+
+/** Labels of the External Secrets webhook pods in the chart. */
+export const EXTERNAL_SECRETS_WEBHOOK_LABELS = { "app.kubernetes.io/name": "external-secrets-webhook" } as const;
 
 /** Arguments of {@link ExternalSecrets}. */
 export interface ExternalSecretsArgs {
@@ -126,6 +131,13 @@ export class ExternalSecrets extends pulumi.ComponentResource {
     }
 
     const namespace = createNamespace(`${name}-namespace`, namespaceName, "restricted", this);
+    // The webhook (the chart's port 10250), which the API server calls for every store and ExternalSecret.
+    createNetworkPolicy(
+      `${name}-allow-webhook`,
+      allowIngressPolicySpec("allow-webhook", namespaceName, EXTERNAL_SECRETS_WEBHOOK_LABELS, [10250]),
+      namespace.metadata.name,
+      { parent: this, dependsOn: [namespace] },
+    );
     const secretName = `${storeName}-credentials`;
     const secret = createAwsCredentialsSecret(`${name}-credentials`, secretName, namespace, args.credentials, this);
     const release = createRelease(

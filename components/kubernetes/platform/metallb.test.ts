@@ -19,6 +19,8 @@ describe("MetalLb", () => {
       "pulumi:providers:kubernetes::k8s",
       "foundation:kubernetes:MetalLb::lab-metallb",
       "kubernetes:core/v1:Namespace::lab-metallb-namespace",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::lab-metallb-namespace-default-deny",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::lab-metallb-allow-webhook",
       "kubernetes:helm.sh/v3:Release::lab-metallb-chart",
       "kubernetes:metallb.io/v1beta1:IPAddressPool::lab-metallb-pool",
       "kubernetes:metallb.io/v1beta1:L2Advertisement::lab-metallb-l2",
@@ -103,12 +105,20 @@ describe("MetalLb", () => {
     const results = validateObjects(recordedObjects(rec));
     expect(results.map((r) => `${r.kind}/${r.name}`)).toEqual([
       "Namespace/metallb-system",
+      "NetworkPolicy/default-deny-ingress",
+      "NetworkPolicy/allow-webhook",
       "IPAddressPool/lab-metallb",
       "L2Advertisement/lab-metallb",
     ]);
     expect(results.filter((r) => r.errors !== null)).toEqual([]);
     // MetalLB publishes no typed model (no @kubernetes-models/metallb on npm): its objects are checked by shape here.
-    expect(results.map((r) => r.model)).toEqual(["kubernetes-models/v1/Namespace", null, null]);
+    expect(results.map((r) => r.model)).toEqual([
+      "kubernetes-models/v1/Namespace",
+      "kubernetes-models/networking.k8s.io/v1/NetworkPolicy",
+      "kubernetes-models/networking.k8s.io/v1/NetworkPolicy",
+      null,
+      null,
+    ]);
     expect(ipAddressPoolSpec("p", "ns", ["10.0.0.0/28"])).toEqual({
       apiVersion: "metallb.io/v1beta1",
       kind: "IPAddressPool",

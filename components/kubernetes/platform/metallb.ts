@@ -1,7 +1,21 @@
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { isIPv4 } from "node:net";
-import { CHARTS, createNamespace, createRelease, requireDnsLabel, resources } from "./common";
+import {
+  allowIngressPolicySpec,
+  CHARTS,
+  createNamespace,
+  createNetworkPolicy,
+  createRelease,
+  requireDnsLabel,
+  resources,
+} from "./common";
+
+/** Labels of the MetalLB controller's pods in the chart (the webhook server). */
+export const METALLB_CONTROLLER_LABELS = {
+  "app.kubernetes.io/name": "metallb",
+  "app.kubernetes.io/component": "controller",
+} as const;
 
 /** Arguments of {@link MetalLb}. */
 export interface MetalLbArgs {
@@ -110,6 +124,13 @@ export class MetalLb extends pulumi.ComponentResource {
     }
 
     const namespace = createNamespace(`${name}-namespace`, namespaceName, "privileged", this);
+    // The controller's validating webhook, which the API server calls on every pool and advertisement.
+    createNetworkPolicy(
+      `${name}-allow-webhook`,
+      allowIngressPolicySpec("allow-webhook", namespaceName, METALLB_CONTROLLER_LABELS, [9443]),
+      namespace.metadata.name,
+      { parent: this, dependsOn: [namespace] },
+    );
     const release = createRelease(
       `${name}-chart`,
       "metallb",

@@ -132,6 +132,7 @@ describe("Storage", () => {
     const results = validateObjects(recordedObjects(await recordStorage(proxmox)));
     expect(results.map((r) => [r.kind, r.name, r.model, r.errors])).toEqual([
       ["Namespace", "csi-proxmox", "kubernetes-models/v1/Namespace", null],
+      ["NetworkPolicy", "default-deny-ingress", "kubernetes-models/networking.k8s.io/v1/NetworkPolicy", null],
     ]);
   });
 });

@@ -81,6 +81,8 @@ describe("Traefik", () => {
     const results = validateObjects(recordedObjects(await recordTraefik()));
     expect(results.map((r) => [r.kind, r.name, r.model, r.errors])).toEqual([
       ["Namespace", "traefik", "kubernetes-models/v1/Namespace", null],
+      ["NetworkPolicy", "default-deny-ingress", "kubernetes-models/networking.k8s.io/v1/NetworkPolicy", null],
+      ["NetworkPolicy", "allow-entrypoints", "kubernetes-models/networking.k8s.io/v1/NetworkPolicy", null],
     ]);
   });
 });

@@ -1,6 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isIPv4 } from "node:net";
-import { CHARTS, createNamespace, createRelease, requireDnsLabel, resources, RESTRICTED_CONTAINER } from "./common";
+import {
+  allowIngressPolicySpec,
+  CHARTS,
+  createNamespace,
+  createNetworkPolicy,
+  createRelease,
+  requireDnsLabel,
+  resources,
+  RESTRICTED_CONTAINER,
+} from "./common";
 
 /** Arguments of {@link Traefik}. */
 export interface TraefikArgs {
@@ -89,6 +98,13 @@ export class Traefik extends pulumi.ComponentResource {
     }
 
     const namespace = createNamespace(`${name}-namespace`, namespaceName, "restricted", this);
+    // The entry points (the chart's `web` 8000 and `websecure` 8443), from anywhere: MetalLB's address leads here.
+    createNetworkPolicy(
+      `${name}-allow-entrypoints`,
+      allowIngressPolicySpec("allow-entrypoints", namespaceName, TRAEFIK_POD_LABELS, [8000, 8443]),
+      namespace.metadata.name,
+      { parent: this, dependsOn: [namespace] },
+    );
     const values = pulumi.output(args.addressPool).apply((addressPool) =>
       traefikValues({
         ingressClassName,
