@@ -11,8 +11,8 @@ import {
   keysAt,
   loadConfig,
   port,
+  secretField,
   stackReferencesSchema,
-  suggest,
   version,
 } from "./configuration";
 
@@ -93,6 +93,58 @@ describe("typed config values", () => {
 });
 
 describe("loadConfig", () => {
+  it("never repeats a secret value in a refusal: the message lands in CI logs", () => {
+    const secret = "Acme_State_hunter2";
+    const config = {
+      ...valid,
+      "foundation:stateBackend": JSON.stringify({
+        ...JSON.parse(valid["foundation:stateBackend"]),
+        bucketName: secret,
+      }),
+    };
+    const refusal = (isSecret: (key: string) => boolean) => {
+      try {
+        loadConfig("aws", awsConfigSchema, config, isSecret);
+      } catch (err) {
+        return (err as ConfigError).message;
+      }
+      throw new Error("the config was accepted");
+    };
+    expect(refusal(() => false)).toContain(`got the string "${secret}"`);
+    const masked = refusal((key) => key === "foundation:stateBackend");
+    expect(masked).not.toContain(secret);
+    expect(masked).toContain(
+      'foundation:stateBackend.bucketName: must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens; got the string "[secret]"',
+    );
+  });
+
+  it("masks only the fields a schema marks secret, so the refusal can still name the variable", () => {
+    const schema = z.object({
+      variables: z.array(
+        z.object({ key: z.string(), value: secretField(z.string()) }).refine((v) => v.value.length >= 8, {
+          error: (issue) => `'${(issue.input as { key: string }).key}' is too short`,
+        }),
+      ),
+      note: z.object({ text: z.string().max(3) }),
+    });
+    const all = {
+      "foundation:variables": JSON.stringify([{ key: "DEPLOY_TOKEN", value: "hunter2" }]),
+      "foundation:note": JSON.stringify({ text: "hunter2 again" }),
+    };
+    let message = "";
+    try {
+      loadConfig("group", schema, all, (key) => key !== "foundation:none");
+    } catch (err) {
+      message = (err as ConfigError).message;
+    }
+    expect(message).toContain("foundation:variables[0]: 'DEPLOY_TOKEN' is too short");
+    // A secret key whose schema marks no field is masked whole.
+    expect(message).toContain(
+      'foundation:note.text: Too big: expected string to have <=3 characters; got the string "[secret]"',
+    );
+    expect(message).not.toContain("hunter2");
+  });
+
   const valid = {
     "foundation:owner": "platform",
     "foundation:costCenter": "shared",
@@ -170,6 +222,19 @@ describe("loadConfig", () => {
       }),
     ).toThrow("  - foundation:stackReferences.lab: unknown key. No key is allowed here.");
   });
+
+  it("takes false for an optional need only, read as: that stack does not exist yet", () => {
+    const schema = z.object({ stackReferences: stackReferencesSchema(["aws", "lab"], ["aws"]) });
+    const load = (refs: unknown) =>
+      loadConfig("group", schema, { "foundation:stackReferences": JSON.stringify(refs) }).stackReferences;
+    expect(load({ aws: false, lab: "o/foundation/lab" })).toEqual({ aws: false, lab: "o/foundation/lab" });
+    expect(() => load({ lab: false })).toThrow(
+      "  - foundation:stackReferences.lab: expected string, got boolean false",
+    );
+    expect(() => load({ aws: true })).toThrow(
+      '  - foundation:stackReferences.aws: must be a full stack name <organization>/<project>/<stack>, or false while stack "aws" does not exist; got boolean true',
+    );
+  });
 });
 
 describe("schema introspection", () => {
@@ -185,10 +250,5 @@ describe("schema introspection", () => {
       "keyDeletionWindowDays",
       "noncurrentVersionExpirationDays",
     ]);
-  });
-
-  it("suggests a close key and nothing for a far one", () => {
-    expect(suggest("bucketname", ["bucketName", "keyAlias"])).toBe("bucketName");
-    expect(suggest("colour", ["region", "owner"])).toBeUndefined();
   });
 });

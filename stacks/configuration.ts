@@ -8,6 +8,8 @@
 import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { suggest } from "../components/common/suggest";
+import { POLICY_NAMES } from "../policies/names";
 import { StackName } from "./graph";
 
 /** The config namespace every Foundation key lives in (the project name). */
@@ -101,6 +103,44 @@ export const email = () => z.email({ error: "must be an email address, e.g. aws-
 export const awsRegion = () =>
   z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "must be an AWS region name, e.g. eu-central-1" });
 
+/**
+ * A value AWS accepts in a tag: at most 256 characters of letters, digits, spaces and `_ . : / = + - @`
+ * (https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html#tag-conventions). Emoji and other symbols
+ * fail the tagging call, after the resources before it were created.
+ */
+export const awsTagValue = () =>
+  z.string().regex(/^[\p{L}\p{N}\p{Zs}_.:/=+\-@]{0,256}$/u, {
+    error: "must be at most 256 letters, digits, spaces and _ . : / = + - @ (what AWS accepts in a tag)",
+  });
+
+/** A tag key AWS accepts: 1-128 of the same characters, not starting with the reserved `aws:`. */
+export const awsTagKey = () =>
+  z
+    .string()
+    .regex(/^[\p{L}\p{N}\p{Zs}_.:/=+\-@]{1,128}$/u, {
+      error: "must be 1-128 letters, digits, spaces and _ . : / = + - @ (what AWS accepts in a tag key)",
+    })
+    .refine((key) => !key.toLowerCase().startsWith("aws:"), { error: "the aws: prefix is reserved for AWS" });
+
+/**
+ * A path of names separated by `/`, as Secrets Manager and SSM name secrets: each segment letters, digits and
+ * `_ + = . @ -`, none of them `.` or `..`, so a name cannot climb out of the prefix a policy grants.
+ */
+export const secretPath = () =>
+  z
+    .string()
+    .refine(
+      (value) =>
+        value.length > 0 &&
+        value.length <= 512 &&
+        value
+          .split("/")
+          .every((segment) => /^[A-Za-z0-9_+=.@-]+$/.test(segment) && segment !== "." && segment !== ".."),
+      {
+        error: "must be names of letters, digits and _ + = . @ - separated by single '/', without '.' or '..' segments",
+      },
+    );
+
 /** A non-empty string without surrounding white space. */
 export const text = () =>
   z
@@ -113,18 +153,39 @@ export const text = () =>
 
 /**
  * `stackReferences`: which real stack each upstream reference points at, by upstream stack name. Only the stacks
- * this stack reads (its `needs` in the phase graph) are accepted.
+ * this stack reads (its `needs` in the phase graph) are accepted; an `optional` need may be `false`, read as "that
+ * stack does not exist yet".
  */
-export function stackReferencesSchema(needs: readonly StackName[]) {
-  const shape: Record<string, z.ZodOptional<z.ZodString>> = {};
+export function stackReferencesSchema(needs: readonly StackName[], optional: readonly StackName[] = []) {
+  const shape: Record<string, z.ZodType> = {};
   for (const need of needs) {
-    shape[need] = z
+    const name = z
       .string()
-      .regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { error: "must be a full stack name <organization>/<project>/<stack>" })
-      .optional();
+      .regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { error: "must be a full stack name <organization>/<project>/<stack>" });
+    shape[need] = (
+      optional.includes(need)
+        ? z.union([name, z.literal(false)], {
+            error: `must be a full stack name <organization>/<project>/<stack>, or false while stack "${need}" does not exist`,
+          })
+        : name
+    ).optional();
   }
-  return z.object(shape).strict().optional();
+  // The shape is built per stack, so zod cannot infer it; every key is a stack name, `false` only for optional needs.
+  return z.object(shape).strict().optional() as unknown as z.ZodOptional<
+    z.ZodType<Partial<Record<StackName, string | false>>>
+  >;
 }
+
+/** A name of a policy of the pack, with the closest name when it is not one. */
+const policyName = () =>
+  z.string().superRefine((name, ctx) => {
+    if (POLICY_NAMES.includes(name)) return;
+    const hint = suggest(name, POLICY_NAMES);
+    ctx.addIssue({
+      code: "custom",
+      message: `no policy of the pack is named '${name}'${hint ? `; did you mean '${hint}'?` : "; docs/standards.md lists them"}`,
+    });
+  });
 
 /** Enforcement levels a stack may give a policy of the pack (CrossGuard's levels). */
 export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
@@ -133,20 +194,37 @@ export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabl
  * The keys every stack has: who owns it, what it is billed to, where its upstream stacks live, and how strictly
  * the policy pack's policies apply to it.
  */
-export function commonShape(needs: readonly StackName[]) {
+export function commonShape(needs: readonly StackName[], optional: readonly StackName[] = []) {
   return {
     /** Per-policy enforcement overrides for this stack, by policy name; the pack's defaults apply otherwise. */
-    policyEnforcement: z.record(z.string(), z.enum(ENFORCEMENT_LEVELS)).default({}),
+    policyEnforcement: z.record(policyName(), z.enum(ENFORCEMENT_LEVELS)).default({}),
     /**
      * Per-policy properties for this stack, by policy name: the exceptions a stack declares (e.g. the IAM users
      * that may have access keys). The pack's policies document their properties (docs/standards.md).
      */
-    policyConfig: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    policyConfig: z.record(policyName(), z.record(z.string(), z.unknown())).default({}),
+    /**
+     * The declared exceptions that let `policyEnforcement` lower a policy the pack makes mandatory, by policy name:
+     * why, and the date by which someone looks at it again. A lapsed exception fails the policy run.
+     */
+    policyExceptions: z
+      .record(
+        policyName(),
+        z
+          .object({
+            reason: text().refine((v) => v.length >= 20, {
+              error: "must say why the policy cannot hold for this stack, in at least 20 characters",
+            }),
+            reviewBy: z.iso.date({ error: "must be a date YYYY-MM-DD, at most a year ahead" }),
+          })
+          .strict(),
+      )
+      .default({}),
     /** The team that owns the stack's resources; the `Owner` tag and label. */
     owner: text(),
     /** What the stack's resources are billed to; the `CostCenter` tag. */
     costCenter: text(),
-    stackReferences: stackReferencesSchema(needs),
+    stackReferences: stackReferencesSchema(needs, optional),
   };
 }
 
@@ -209,31 +287,6 @@ export function keyPaths(schema: AnySchema, prefix = ""): string[] {
   });
 }
 
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
-}
-
-/** The closest known key to `key`, when it is close enough to be a likely typo. */
-export function suggest(key: string, known: readonly string[]): string | undefined {
-  let best: { key: string; score: number } | undefined;
-  for (const candidate of known) {
-    const score = distance(key.toLowerCase(), candidate.toLowerCase());
-    if (!best || score < best.score) best = { key: candidate, score };
-  }
-  return best && best.score <= Math.max(2, Math.floor(best.key.length / 3)) ? best.key : undefined;
-}
-
 function keyName(path: readonly PropertyKey[]): string {
   let out = NAMESPACE + ":";
   path.forEach((segment, i) => {
@@ -281,6 +334,11 @@ function problemsOf(stack: string, schema: AnySchema, issues: readonly z.core.$Z
       continue;
     }
     let message = issue.message;
+    if (issue.code === "invalid_key") {
+      // A record key that its own schema refused: say what that schema said, not zod's generic "Invalid key".
+      problems.push({ key: keyName(path), message: issue.issues.map((inner) => inner.message).join("; ") });
+      continue;
+    }
     if (issue.code === "invalid_type") {
       message = `expected ${issue.expected}, got ${describe(input)}`;
     } else if (issue.code === "invalid_value") {
@@ -314,6 +372,7 @@ export function loadConfig<S extends z.ZodObject>(
   stack: StackName,
   schema: S,
   all: Record<string, string> = pulumi.runtime.allConfig(),
+  isSecret: (fullKey: string) => boolean = isConfigSecret,
 ): z.infer<S> {
   const shape = schema.shape as Record<string, AnySchema>;
   const raw: Record<string, unknown> = {};
@@ -334,6 +393,123 @@ export function loadConfig<S extends z.ZodObject>(
   }
   const result = schema.strict().safeParse(raw, { reportInput: true });
   if (!result.success) problems.push(...problemsOf(stack, schema, result.error.issues));
-  if (problems.length > 0) throw new ConfigError(stack, problems);
+  if (problems.length > 0) throw new ConfigError(stack, masked(problems, secretStrings(all, shape, isSecret)));
   return result.data as z.infer<S>;
+}
+
+/**
+ * Whether the CLI handed `fullKey` over as a secret (`PULUMI_CONFIG_SECRET_KEYS`): the SDK's own check, which its
+ * declarations leave out (`@pulumi/pulumi/runtime/config`).
+ */
+function isConfigSecret(fullKey: string): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(k: string): boolean };
+  return runtimeConfig.isConfigSecret(fullKey);
+}
+
+/** Schemas of the fields that hold secrets inside structured config values (see `secretField`). */
+const SECRET_FIELDS = new WeakSet<AnySchema>();
+
+/**
+ * Marks a field of a structured config value as the secret part (a group variable's `value`). The CLI reports
+ * secrecy per top-level key: `pulumi config set --secret --path 'foundation:variables[0].value'` makes all of
+ * `foundation:variables` secret. A refusal masks the marked fields only, so it can still quote the key names and
+ * flags beside them; a secret key whose schema marks no field is masked whole.
+ */
+export function secretField<T extends AnySchema>(schema: T): T {
+  SECRET_FIELDS.add(schema);
+  return schema;
+}
+
+/** The schema's children with the value found at each (objects by key, arrays by element, records by value). */
+function childrenOf(schema: AnySchema, value: unknown): Array<[AnySchema, unknown]> {
+  const def = defOf(schema);
+  if (def.type === "object" && isObject(value)) {
+    const shape = def.shape as Record<string, AnySchema>;
+    return Object.entries(shape).map(([key, inner]) => [inner, value[key]]);
+  }
+  if (def.type === "array" && Array.isArray(value)) return value.map((item) => [def.element as AnySchema, item]);
+  if (def.type === "record" && isObject(value)) {
+    return Object.values(value).map((item) => [def.valueType as AnySchema, item]);
+  }
+  if (def.type === "union") return (def.options as AnySchema[]).map((option) => [option, value]);
+  return [];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Every string in `value`. */
+function stringsIn(value: unknown, out: Set<string>): void {
+  if (typeof value === "string") out.add(value);
+  else if (Array.isArray(value)) value.forEach((item) => stringsIn(item, out));
+  else if (isObject(value)) Object.values(value).forEach((item) => stringsIn(item, out));
+}
+
+/** Whether the schema marks any field secret, at any depth. */
+function marksSecrets(schema: AnySchema | undefined, seen = new Set<AnySchema>()): boolean {
+  if (!schema || seen.has(schema)) return false;
+  seen.add(schema);
+  if (SECRET_FIELDS.has(schema)) return true;
+  const current = unwrap(schema);
+  if (SECRET_FIELDS.has(current)) return true;
+  const def = defOf(current);
+  const inner =
+    def.type === "object"
+      ? Object.values(def.shape as Record<string, AnySchema>)
+      : def.type === "array"
+        ? [def.element as AnySchema]
+        : def.type === "record"
+          ? [def.valueType as AnySchema]
+          : def.type === "union"
+            ? (def.options as AnySchema[])
+            : [];
+  return inner.some((child) => marksSecrets(child, seen));
+}
+
+/** The strings of `value` at the fields `schema` marks secret. */
+function markedStrings(schema: AnySchema, value: unknown, out: Set<string>): void {
+  if (SECRET_FIELDS.has(schema)) return stringsIn(value, out);
+  const current = unwrap(schema);
+  if (SECRET_FIELDS.has(current)) return stringsIn(value, out);
+  for (const [child, item] of childrenOf(current, value)) markedStrings(child, item, out);
+}
+
+/** The strings inside the stack's secret config values, decrypted: what no message may repeat. */
+function secretStrings(
+  all: Record<string, string>,
+  shape: Record<string, AnySchema>,
+  isSecret: (fullKey: string) => boolean,
+): string[] {
+  const found = new Set<string>();
+  for (const [key, raw] of Object.entries(all)) {
+    if (!isSecret(key)) continue;
+    const schema = key.startsWith(`${NAMESPACE}:`) ? shape[key.slice(NAMESPACE.length + 1)] : undefined;
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // A plain string secret.
+    }
+    if (schema && typeof value === "object" && marksSecrets(schema)) markedStrings(schema, value, found);
+    else {
+      found.add(raw);
+      stringsIn(value, found);
+    }
+  }
+  // Longest first, so a secret that contains another is masked whole.
+  return [...found].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * The problems with every secret value replaced by `[secret]`: a problem quotes the value it refuses, and the
+ * message lands in CI logs, where a decrypted secret must never appear.
+ */
+function masked(problems: readonly ConfigProblem[], secrets: readonly string[]): ConfigProblem[] {
+  if (secrets.length === 0) return [...problems];
+  return problems.map((p) => ({
+    key: p.key,
+    message: secrets.reduce((message, secret) => message.split(secret).join("[secret]"), p.message),
+  }));
 }

@@ -68,13 +68,19 @@ export function openStack<C extends Contract>(
   consumer: StackName,
   upstream: StackName,
   contract: C,
-  reference?: string,
+  reference?: string | false,
   opts?: pulumi.CustomResourceOptions,
 ): UpstreamStack<C> {
   if (!GRAPH[consumer].needs.includes(upstream)) {
     throw new Error(
       `stack "${consumer}" may not read stack "${upstream}": the phase graph lets it read ` +
         `${GRAPH[consumer].needs.map((n) => `"${n}"`).join(", ") || "no stack"} (stacks/graph.ts)`,
+    );
+  }
+  if (reference === false) {
+    throw new Error(
+      `stack "${consumer}" reads stack "${upstream}", but foundation:stackReferences.${upstream} is false; ` +
+        `set it to the stack's full name once "${upstream}" exists`,
     );
   }
   const name = reference ?? defaultReference(upstream);

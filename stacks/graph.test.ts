@@ -1,4 +1,4 @@
-import { GRAPH, mermaidDiagram, stackOrder, StackName, StackNode, withUpstream } from "./graph";
+import { applyWaves, GRAPH, mermaidDiagram, stackOrder, StackName, StackNode, withUpstream } from "./graph";
 
 describe("phase graph", () => {
   it("orders every stack after the stacks it reads", () => {
@@ -9,6 +9,18 @@ describe("phase graph", () => {
     expect(withUpstream(["lab"])).toEqual(["aws", "group", "lab"]);
     expect(withUpstream(["eve-skill-farm", "group"])).toEqual(["aws", "group", "lab", "eve-skill-farm"]);
     expect(withUpstream(["aws"])).toEqual(["aws"]);
+  });
+
+  it("leaves out an optional need the stack's config goes without, and only that", () => {
+    const groupWithoutAws = (stack: StackName, need: StackName) => stack === "group" && need === "aws";
+    expect(withUpstream(["group"], groupWithoutAws)).toEqual(["group"]);
+    expect(withUpstream(["lab"], groupWithoutAws)).toEqual(["aws", "group", "lab"]);
+    expect(GRAPH.group.optional).toEqual(["aws"]);
+    expect(Object.values(GRAPH).filter((n) => n.optional?.some((o) => !n.needs.includes(o)))).toEqual([]);
+  });
+
+  it("applies in waves: group beside aws, as the roadmap runs phase 2 beside phase 1", () => {
+    expect(applyWaves()).toEqual([["aws", "group"], ["lab"], ["eve-skill-farm"]]);
   });
 
   it("matches the stack map of docs/architecture.md", () => {
@@ -33,11 +45,11 @@ describe("phase graph", () => {
     );
   });
 
-  it("draws one node per stack and one edge per read", () => {
+  it("draws one node per stack and one edge per read, an optional read dotted", () => {
     const lines = mermaidDiagram().split("\n");
     expect(lines[0]).toBe("flowchart LR");
-    expect(lines.filter((l) => l.includes("-->"))).toEqual([
-      "  aws --> group",
+    expect(lines.filter((l) => l.includes("->"))).toEqual([
+      '  aws -. "once it exists" .-> group',
       "  aws --> lab",
       "  group --> lab",
       "  lab --> eve_skill_farm",

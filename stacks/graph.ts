@@ -20,6 +20,11 @@ export interface StackNode {
   readonly phases: readonly number[];
   /** The stacks whose outputs this stack reads, through their typed contracts. */
   readonly needs: readonly StackName[];
+  /**
+   * The needs this stack can go without: with `foundation:stackReferences.<need>: false` it plans and applies before
+   * that stack exists and leaves out what it would read from it; a later `up` with the reference set adds it.
+   */
+  readonly optional?: readonly StackName[];
   /** One line on what the stack owns. */
   readonly description: string;
 }
@@ -36,6 +41,8 @@ export const GRAPH: Readonly<Record<StackName, StackNode>> = {
     name: "group",
     phases: [2],
     needs: ["aws"],
+    // Phase 2 runs beside phase 1: labels, variables, the deploy runner and the project's protection need no AWS.
+    optional: ["aws"],
     description: "the GitLab group as code: labels, CI variables, runner records, deploy key",
   },
   lab: {
@@ -81,14 +88,18 @@ export function stackOrder(graph: Readonly<Record<StackName, StackNode>> = GRAPH
 
 /**
  * The stacks to plan when `selected` are asked for: the selection plus everything upstream of it, in graph order,
- * because a downstream stack cannot be planned without its upstream outputs.
+ * because a downstream stack cannot be planned without its upstream outputs; `goesWithout` names the optional needs
+ * a stack's config leaves out.
  */
-export function withUpstream(selected: readonly StackName[]): StackName[] {
+export function withUpstream(
+  selected: readonly StackName[],
+  goesWithout: (stack: StackName, need: StackName) => boolean = () => false,
+): StackName[] {
   const wanted = new Set<StackName>();
   const add = (name: StackName): void => {
     if (wanted.has(name)) return;
     wanted.add(name);
-    GRAPH[name].needs.forEach(add);
+    GRAPH[name].needs.filter((need) => !goesWithout(name, need)).forEach(add);
   };
   selected.forEach(add);
   return stackOrder().filter((name) => wanted.has(name));
@@ -103,9 +114,27 @@ export function mermaidDiagram(): string {
     lines.push(`  ${nodeId(name)}["${name}<br/>${phases} ${node.phases.join(", ")}: ${node.description}"]`);
   }
   for (const name of stackOrder()) {
-    for (const need of GRAPH[name].needs) lines.push(`  ${nodeId(need)} --> ${nodeId(name)}`);
+    for (const need of GRAPH[name].needs) {
+      const optional = GRAPH[name].optional?.includes(need) ?? false;
+      lines.push(`  ${nodeId(need)} ${optional ? '-. "once it exists" .->' : "-->"} ${nodeId(name)}`);
+    }
   }
   return lines.join("\n");
+}
+
+/**
+ * The stacks in waves: a wave's stacks need only stacks of earlier waves, not counting optional needs, so they can
+ * be applied in any order or at once. The roadmap's parallelism: phase 2 beside phase 1.
+ */
+export function applyWaves(graph: Readonly<Record<StackName, StackNode>> = GRAPH): StackName[][] {
+  const wave = new Map<StackName, number>();
+  for (const name of stackOrder(graph)) {
+    const required = graph[name].needs.filter((need) => !graph[name].optional?.includes(need));
+    wave.set(name, Math.max(0, ...required.map((need) => (wave.get(need) ?? 0) + 1)));
+  }
+  const waves: StackName[][] = [];
+  for (const name of stackOrder(graph)) (waves[wave.get(name) ?? 0] ??= []).push(name);
+  return waves;
 }
 
 function nodeId(name: StackName): string {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { renderStandards } from "../policies/standards";
+import { renderStandards } from "./policies/standards";
 import { phaseGraphBlock, README, renderReadme, STANDARDS } from "./docs";
 
 describe("README", () => {

@@ -5,15 +5,26 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderStandards } from "../policies/standards";
-import { GRAPH, mermaidDiagram, stackOrder } from "../stacks/graph";
+import { renderStandards } from "./policies/standards";
+import { applyWaves, GRAPH, mermaidDiagram, StackName } from "../stacks/graph";
 
 const START = "<!-- generated:phase-graph:start (npm run docs) -->";
 const END = "<!-- generated:phase-graph:end -->";
 
 /** The generated block: the mermaid diagram and the apply order. */
 export function phaseGraphBlock(): string {
-  const order = stackOrder().map((name, i) => `${i + 1}. \`${name}\` (${GRAPH[name].description})`);
+  const order = applyWaves().flatMap((wave, i) => {
+    const item = (name: StackName) => {
+      const without = (GRAPH[name].optional ?? []).map(
+        (need) =>
+          `: before \`${need}\` exists it runs with \`foundation:stackReferences.${need}: false\` and leaves out what ` +
+          `it reads from \`${need}\`, which its next \`up\` adds`,
+      );
+      return `\`${name}\` (${GRAPH[name].description})${without.join("")}`;
+    };
+    if (wave.length === 1) return [`${i + 1}. ${item(wave[0])}`];
+    return [`${i + 1}. At once, or in either order:`, ...wave.map((name) => `   - ${item(name)}`)];
+  });
   return [START, "", "```mermaid", mermaidDiagram(), "```", "", "Apply order:", "", ...order, "", END].join("\n");
 }
 

@@ -369,6 +369,25 @@ async function destroyRefused(workspace: Workspace, report: StackReport): Promis
   return { ...report, protectedDestroyRefused: refused && remaining === report.up.resources };
 }
 
+/**
+ * What the `group` stack expects to exist on its GitLab before its first `up`, as its sample config names it: the
+ * group, the GitOps and Foundation projects, and the people its approval rules list.
+ */
+function seedGitlab(gitlab: GitlabDouble, config: Readonly<Record<string, string>>): void {
+  const value = <T>(key: string) => JSON.parse(config[`foundation:${key}`]) as T;
+  const { groupPath } = value<{ groupPath: string }>("gitlab");
+  const { projectPath } = value<{ projectPath: string }>("gitops");
+  const project = value<{ path?: string; approvalRules: { usernames?: string[] }[] }>("foundationProject");
+  gitlab.addGroup(groupPath);
+  for (const path of [projectPath, project.path ?? `${groupPath}/foundation`]) {
+    const at = path.lastIndexOf("/");
+    gitlab.addProject(path.slice(0, at), path.slice(at + 1));
+  }
+  for (const username of new Set(project.approvalRules.flatMap((rule) => rule.usernames ?? []))) {
+    gitlab.addUser(username);
+  }
+}
+
 /** Runs everything; resolves to the report. */
 export async function runEngine(
   root: string,
@@ -378,8 +397,7 @@ export async function runEngine(
   const started = Date.now();
   const install = readInstall();
   const gitlab = await startGitlabDouble();
-  gitlab.addGroup("mson");
-  gitlab.addProject("mson", "gitops");
+  seedGitlab(gitlab, readStackConfig(root, readProjectFile(root), "group").config);
   const files = join(root, ".engine", "run");
   mkdirSync(files, { recursive: true });
   const existing = join(files, "existing.json");

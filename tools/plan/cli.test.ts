@@ -50,7 +50,7 @@ describe("npm run plan", () => {
       "Stack eve-skill-farm (phase 5; reads lab)",
     ]);
     expect(stdout).toContain("    │  │  ├─ aws:s3/bucket:Bucket  state-bucket  (protected)");
-    expect(stdout).toContain("  96 resources: 83 custom, 13 components, 14 protected");
+    expect(stdout).toContain("  115 resources: 97 custom, 18 components, 14 protected");
     expect(stdout).toContain('    url: "https://eve.lab.example.com/"');
   });
 
@@ -114,6 +114,20 @@ describe("npm run plan", () => {
       // Read from the aws stack through the lab's own reference.
       secretsPrefix: "lab/",
     });
+  });
+
+  it("plans group alone before the aws stack exists: no AWS variables, no pool records", async () => {
+    const file = writeConfig("group", (t) => t.replace("    aws: organization/foundation/aws", "    aws: false"));
+    const { code, stdout } = await run(["--json", "--stack", "group", "--config", `group=${file}`]);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as PlanDocument;
+    expect(doc.stacks.map((s) => s.name)).toEqual(["group"]);
+    const [group] = doc.stacks;
+    const named = (type: string) => group.resources.filter((r) => r.type === type).map((r) => r.name);
+    expect(named("pulumi:pulumi:StackReference")).toEqual([]);
+    expect(named("pulumi-nodejs:dynamic/gitlab:UserRunner")).toEqual(["group-runner-proxmox-deploy"]);
+    expect(named("pulumi-nodejs:dynamic/gitlab:GroupVariable")).toEqual([]);
+    expect(group.outputs.ciVariables).toEqual({});
   });
 
   it("feeds each stack's outputs to the references of the stacks after it", async () => {
@@ -196,8 +210,8 @@ describe("npm run plan", () => {
 
   it("runs a policy pack over the stacks asked for, with each stack's enforcement overrides", async () => {
     const pack = join(__dirname, "testdata", "pack");
-    // The group stack protects no custom resource (its labels are retained, not protected); the fixture pack knows none
-    // of the real pack's policies, so the stack's declared exceptions go.
+    // The group stack leaves its labels unprotected (they are retained instead); the fixture pack knows none of the
+    // real pack's policies, so the stack's declared exceptions go.
     const plain = writeConfig("group", withoutPolicyConfig);
     const advisory = await run(["--json", "--stack", "group", "--config", `group=${plain}`, "--policy-pack", pack]);
     expect(advisory.code).toBe(0);
@@ -207,10 +221,10 @@ describe("npm run plan", () => {
         "group",
         [
           {
-            policy: "stack-protects-a-custom-resource",
+            policy: "pulumi-resource-stateful-protected",
             enforcementLevel: "advisory",
             urn: null,
-            message: "A stack protects at least one custom resource.\nno custom resource is protected",
+            message: "A stack protects every custom resource.\na custom resource is not protected",
           },
         ],
       ],
@@ -218,36 +232,95 @@ describe("npm run plan", () => {
     const strict = writeConfig("group", (t) =>
       withoutPolicyConfig(t).replace(
         "foundation:policyEnforcement: {}",
-        "foundation:policyEnforcement: { stack-protects-a-custom-resource: mandatory }",
+        "foundation:policyEnforcement: { pulumi-resource-stateful-protected: mandatory }",
       ),
     );
     const mandatory = await run(["--stack", "group", "--config", `group=${strict}`, "--policy-pack", pack]);
     expect(mandatory.code).toBe(1);
     expect(mandatory.stdout).toContain(
-      "    [mandatory] stack-protects-a-custom-resource: A stack protects at least one custom resource.",
+      "    [mandatory] pulumi-resource-stateful-protected: A stack protects every custom resource.",
     );
   });
 
-  it("refuses an enforcement override for a policy the pack does not have", async () => {
+  it("exits 1 on a hole the real pack closes, and lets a stack lower that policy only with a current exception", async () => {
+    const pack = join(root, "policies");
+    // The lab's DNS and secrets users hold access keys; the stack's declared exception is all that allows them.
+    const open = writeConfig("aws", withoutPolicyConfig);
+    const blocked = await run(["--json", "--stack", "aws", "--config", `aws=${open}`, "--policy-pack", pack]);
+    expect([blocked.code, blocked.stderr]).toEqual([1, "2 mandatory policy violation(s)\n"]);
+    const violations = (JSON.parse(blocked.stdout) as PlanDocument).stacks[0].violations;
+    // Each key's name ends in its rotation mark (YYYY-MM).
+    const keyOf = (urn: string | null) =>
+      urn
+        ?.split("::")
+        .pop()
+        ?.replace(/-\d{4}-\d{2}$/, "");
+    expect(violations.map((v) => [v.policy, v.enforcementLevel, keyOf(v.urn)])).toEqual([
+      ["iam-accesskey-no-user-keys", "mandatory", "lab-dns"],
+      ["iam-accesskey-no-user-keys", "mandatory", "lab-secrets"],
+    ]);
+
+    const lowered = (extra: string) =>
+      writeConfig("aws", (t) =>
+        withoutPolicyConfig(t)
+          .replace(
+            "foundation:policyEnforcement: {}",
+            "foundation:policyEnforcement: { iam-accesskey-no-user-keys: advisory }",
+          )
+          .replace("foundation:policyExceptions: {}", `foundation:policyExceptions: ${extra}`),
+      );
+    const bare = await run(["--stack", "aws", "--config", `aws=${lowered("{}")}`, "--policy-pack", pack]);
+    expect([bare.code, bare.stdout, bare.stderr]).toEqual([
+      2,
+      "",
+      'error: stack "aws": foundation:policyEnforcement.iam-accesskey-no-user-keys: lowers a mandatory policy to ' +
+        "advisory without a declared exception; fix what it reports, or declare " +
+        "foundation:policyExceptions.iam-accesskey-no-user-keys with a reason and a reviewBy date\n",
+    ]);
+    const reviewBy = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const excepted = lowered(
+      `{ iam-accesskey-no-user-keys: { reason: "ExternalDNS and External Secrets run outside AWS.", reviewBy: "${reviewBy}" } }`,
+    );
+    const allowed = await run(["--stack", "aws", "--config", `aws=${excepted}`, "--policy-pack", pack]);
+    expect([allowed.code, allowed.stderr]).toEqual([0, ""]);
+    expect(allowed.stdout).toContain("    [advisory] iam-accesskey-no-user-keys:");
+  });
+
+  it("refuses an override for a policy the pack does not have, with or without the pack", async () => {
     const typo = writeConfig("eve-skill-farm", (t) =>
       t.replace(
         "foundation:policyEnforcement: {}",
-        "foundation:policyEnforcement: { stack-protect-a-custom-resource: mandatory }",
+        "foundation:policyEnforcement: { pulumi-resource-stateful-protect: mandatory }",
+      ),
+    );
+    const offline = await run(["--stack", "eve-skill-farm", "--config", `eve-skill-farm=${typo}`]);
+    expect([offline.code, offline.stdout, offline.stderr]).toEqual([
+      2,
+      "",
+      'error: stack "eve-skill-farm" has 1 configuration problem; no resource was registered:\n' +
+        "  - foundation:policyEnforcement.pulumi-resource-stateful-protect: no policy of the pack is named " +
+        "'pulumi-resource-stateful-protect'; did you mean 'pulumi-resource-stateful-protected'?\n",
+    ]);
+    // A pack other than the repository's (here the fixture) checks the names against its own policies.
+    const other = writeConfig("eve-skill-farm", (t) =>
+      t.replace(
+        "foundation:policyEnforcement: {}",
+        "foundation:policyEnforcement: { kubernetes-ingress-tls: mandatory }",
       ),
     );
     const pack = join(__dirname, "testdata", "pack");
-    const { code, stderr } = await run([
+    const packed = await run([
       "--stack",
       "eve-skill-farm",
       "--config",
-      `eve-skill-farm=${typo}`,
+      `eve-skill-farm=${other}`,
       "--policy-pack",
       pack,
     ]);
-    expect(code).toBe(2);
-    expect(stderr).toBe(
-      "error: stack \"eve-skill-farm\": foundation:policyEnforcement.stack-protect-a-custom-resource: no such policy in the pack; did you mean 'stack-protects-a-custom-resource'?\n",
-    );
+    expect([packed.code, packed.stderr]).toEqual([
+      2,
+      'error: stack "eve-skill-farm": foundation:policyEnforcement.kubernetes-ingress-tls: no such policy in the pack\n',
+    ]);
   });
 
   it("diffs against an earlier plan: one changed lab value is exactly one update", async () => {
@@ -303,39 +376,111 @@ describe("npm run plan", () => {
 
   it("exits 2 with the message of a renderer that throws inside apply, with and without a policy pack", () => {
     // A real process: the failure used to end the process with status 0 and no output, or hang with a pack.
-    const open = writeConfig("lab", (t) => t.replace("adminCidrs: [192.168.10.0/24]", "adminCidrs: [0.0.0.0/0]"));
+    const project = join(__dirname, "testdata", "throwing");
     const message =
-      'error: stack "lab": error serializing property "sourceRaw": invalid runner VM user-data:\n' +
-      '  - firewall.adminCidrs: "0.0.0.0/0" opens the port to every address; name the networks that need it\n';
+      'error: stack "aws": error serializing property "prefix": cannot render the user-data of lab: the renderer ' +
+      "refused its input\n";
     const cli = (...extra: string[]) =>
       spawnSync(
         process.execPath,
         [
           "-r",
           join(root, "tools", "register.js"),
-          join(__dirname, "cli.ts"),
+          "-e",
+          `require(${JSON.stringify(join(__dirname, "cli.ts"))}).runProcess(process.argv.slice(1), ${JSON.stringify(project)})`,
+          "--",
           "--stack",
-          "lab",
-          "--config",
-          `lab=${open}`,
+          "aws",
           ...extra,
         ],
-        {
-          cwd: root,
-          encoding: "utf8",
-          timeout: 60_000,
-        },
+        { cwd: root, encoding: "utf8", timeout: 60_000 },
       );
     for (const result of [cli(), cli("--policy-pack", join(__dirname, "testdata", "pack"))]) {
       expect([result.status, result.stdout, result.stderr]).toEqual([2, "", message]);
     }
   });
 
-  it("refuses a --diff file that is not a plan", async () => {
-    const bogus = join(scratch, "bogus.json");
-    writeFileSync(bogus, JSON.stringify({ stacks: [] }));
-    const { code, stderr } = await run(["--diff", bogus]);
-    expect(code).toBe(2);
-    expect(stderr).toBe(`error: --diff ${bogus}: not a plan document (expected "version": 1 and "stacks")\n`);
+  it("refuses a --diff file that is not a plan, naming the first field that is wrong", async () => {
+    const cases: Array<[unknown, string]> = [
+      [{ stacks: [] }, "version: Invalid input: expected 1"],
+      [
+        { version: 1, stacks: [{ name: "aws" }] },
+        "stacks[0].resources: Invalid input: expected array, received undefined",
+      ],
+      [
+        {
+          version: 1,
+          stacks: [{ name: "aws", resources: [{ urn: "aws-bucket", type: "aws:s3/bucket:Bucket", inputs: {} }] }],
+        },
+        'stacks[0].resources[0].urn: Invalid string: must start with "urn:pulumi:"',
+      ],
+    ];
+    for (const [doc, problem] of cases) {
+      const bogus = join(scratch, "bogus.json");
+      writeFileSync(bogus, JSON.stringify(doc));
+      const { code, stdout, stderr } = await run(["--stack", "aws", "--diff", bogus]);
+      expect([code, stdout, stderr]).toEqual([
+        2,
+        "",
+        `error: --diff ${bogus}: not a plan document: ${problem}; give the output of npm run -s plan -- --json\n`,
+      ]);
+    }
+  });
+
+  it("diffs a plan of one stack against a plan of every stack without deleting the others", async () => {
+    const full = join(scratch, "full.json");
+    writeFileSync(full, (await fullJsonPlan()).stdout);
+    const { code, stdout } = await run(["--stack", "aws", "--json", "--diff", full]);
+    expect(code).toBe(0);
+    const diff = (JSON.parse(stdout) as { diff: Array<{ stack: string; changes: unknown[] }> }).diff;
+    expect(diff).toEqual([{ stack: "aws", changes: [] }]);
+  });
+
+  it("refuses a --config for a stack the run does not plan, instead of ignoring it", async () => {
+    const file = writeConfig("group", (text) => text);
+    const { code, stdout, stderr } = await run(["--stack", "aws", "--config", `group=${file}`]);
+    expect([code, stdout, stderr]).toEqual([
+      2,
+      "",
+      `error: --config group=${file}: stack "group" is not planned (--stack aws plans aws); ` +
+        "add --stack group or drop the --config\n",
+    ]);
+    // Upstream of a planned stack, the file is read.
+    const upstream = await run(["--stack", "lab", "--config", `group=${file}`]);
+    expect(upstream.code).toBe(0);
+  });
+
+  it("refuses a stack file that is not one: a misspelled config key, a list, a config that is not a mapping", async () => {
+    const cases: Array<[(text: string) => string, (file: string) => string]> = [
+      [
+        (t) => t.replace(/^config:/m, "confg:"),
+        (f) => `stack "group": ${f}: unknown top-level key 'confg'; did you mean 'config'?`,
+      ],
+      [
+        (t) => `${t}\nsecrets: {}\n`,
+        (f) =>
+          `stack "group": ${f}: unknown top-level key 'secrets'; a stack file holds config, secretsprovider, ` +
+          "encryptedkey, encryptionsalt, environment",
+      ],
+      [() => "- config\n", (f) => `stack "group": ${f} is not a stack file: expected a mapping with a config key`],
+      [() => "config: [a, b]\n", (f) => `stack "group": ${f}: config must be a mapping of keys to values`],
+    ];
+    for (const [edit, message] of cases) {
+      const file = writeConfig("group", edit);
+      const { code, stdout, stderr } = await run(["--stack", "group", "--config", `group=${file}`]);
+      expect([code, stdout, stderr]).toEqual([2, "", `error: ${message(file)}\n`]);
+    }
+  });
+
+  it("refuses a --policy-pack that is not a policy pack, before starting anything", async () => {
+    const missing = join(scratch, "no-such-pack");
+    const notPack = join(root, "docs");
+    for (const [dir, message] of [
+      [missing, `--policy-pack ${missing}: no such directory; give the pack's directory, e.g. policies`],
+      [notPack, `--policy-pack ${notPack}: not a policy pack (no PulumiPolicy.yaml); give the pack's directory`],
+    ]) {
+      const { code, stdout, stderr } = await run(["--stack", "aws", "--policy-pack", dir]);
+      expect([code, stdout, stderr]).toEqual([2, "", `error: ${message}\n`]);
+    }
   });
 });

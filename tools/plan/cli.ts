@@ -10,12 +10,12 @@
  * Exit status: 0; 1 when a mandatory policy is violated; 2 for bad arguments, bad config or a program error, with a
  * message that names the stack and the key (and a stack trace only with --debug).
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { isStackName, STACK_NAMES, StackName } from "../../stacks/graph";
+import { isStackName, STACK_NAMES, StackName, withUpstream } from "../../stacks/graph";
 import { diffPlans, renderDiff } from "./diff";
-import { renderTree, toDocument, PlanDocument } from "./document";
+import { planDocumentSchema, renderTree, toDocument, PlanDocument } from "./document";
 import { renderMarkdownDiff } from "./markdown";
 import { planStacks, PolicyEvaluator } from "./engine";
 import { packSettingsOf, PolicyPackSession, startPolicyPack } from "./policy-pack";
@@ -105,10 +105,39 @@ function readPlan(file: string): PlanDocument {
   } catch (err) {
     throw new UsageError(`--diff ${file}: cannot read a plan document: ${(err as Error).message}`);
   }
-  if ((doc as PlanDocument)?.version !== 1 || !Array.isArray((doc as PlanDocument).stacks)) {
-    throw new UsageError(`--diff ${file}: not a plan document (expected "version": 1 and "stacks")`);
+  const parsed = planDocumentSchema.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+    throw new UsageError(
+      `--diff ${file}: not a plan document: ${at ? `${at.replace(/^\./, "")}: ` : ""}${issue.message}; ` +
+        "give the output of npm run -s plan -- --json",
+    );
   }
   return doc as PlanDocument;
+}
+
+/** Refuses `--config` for a stack the run does not plan: its file would be silently ignored. */
+function checkConfigFiles(args: Arguments): void {
+  const planned = args.stacks.length ? withUpstream(args.stacks) : [...STACK_NAMES];
+  for (const stack of Object.keys(args.configFiles) as StackName[]) {
+    if (planned.includes(stack)) continue;
+    throw new UsageError(
+      `--config ${stack}=${args.configFiles[stack]}: stack "${stack}" is not planned ` +
+        `(${args.stacks.map((s) => `--stack ${s}`).join(" ")} plans ${planned.join(", ")}); ` +
+        `add --stack ${stack} or drop the --config`,
+    );
+  }
+}
+
+/** Refuses a `--policy-pack` that is not a policy pack before a process is started for it. */
+function checkPolicyPack(dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`--policy-pack ${dir}: no such directory; give the pack's directory, e.g. policies`);
+  }
+  if (!existsSync(join(dir, "PulumiPolicy.yaml"))) {
+    throw new UsageError(`--policy-pack ${dir}: not a policy pack (no PulumiPolicy.yaml); give the pack's directory`);
+  }
 }
 
 /** Runs the CLI; resolves to the exit status. */
@@ -121,6 +150,8 @@ export async function main(
   let pack: PolicyPackSession | undefined;
   try {
     args = parse(argv);
+    checkConfigFiles(args);
+    if (args.policyPack) checkPolicyPack(args.policyPack);
     const before = args.diff ? readPlan(args.diff) : undefined;
     let policies = options.policies;
     if (args.policyPack) {
@@ -158,10 +189,14 @@ export async function main(
   }
 }
 
-if (require.main === module) {
+/**
+ * Runs the CLI as the process: sets the exit status when `main` settles, and exit status 2 with a message when the
+ * process would otherwise end with `main` unsettled.
+ */
+export function runProcess(argv: readonly string[], root: string): void {
   // The SDK records a stack trace for every promise and resource it makes; nothing the plan prints needs them, and
   // they are a tenth of its time. An error's own trace is shown with --debug, which keeps them.
-  if (!process.argv.includes("--debug")) Error.stackTraceLimit = 0;
+  if (!argv.includes("--debug")) Error.stackTraceLimit = 0;
   let finished = false;
   // Node exits 0 when nothing is left to wait for, even with `main` unfinished; a plan never ends that way.
   process.on("beforeExit", () => {
@@ -171,12 +206,12 @@ if (require.main === module) {
     );
     process.exitCode = 2;
   });
-  main(
-    process.argv.slice(2),
-    { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) },
-    { root: resolve(__dirname, "..", "..") },
-  ).then((code) => {
-    finished = true;
-    process.exitCode = code;
-  });
+  main(argv, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }, { root }).then(
+    (code) => {
+      finished = true;
+      process.exitCode = code;
+    },
+  );
 }
+
+if (require.main === module) runProcess(process.argv.slice(2), resolve(__dirname, "..", ".."));

@@ -66,13 +66,11 @@ function resourceChanges(before: PlanResource, after: PlanResource): string[] {
   return paths;
 }
 
-/** The diff from `before` to `after`, stack by stack, in `after`'s stack order then any removed stacks. */
+/** The diff from `before` to `after`, stack by stack, for the stacks `after` plans, in its order. */
 export function diffPlans(before: PlanDocument, after: PlanDocument): StackDiff[] {
-  const names = [
-    ...after.stacks.map((s) => s.name),
-    ...before.stacks.map((s) => s.name).filter((n) => !after.stacks.some((s) => s.name === n)),
-  ];
-  return names.map((stack) => {
+  // Only the stacks planned now: a stack of the earlier plan that was not planned this time (`--stack aws` against
+  // a plan of every stack) is unknown, not deleted; a plan never deletes a whole stack.
+  return after.stacks.map(({ name: stack }) => {
     const old = new Map((before.stacks.find((s) => s.name === stack)?.resources ?? []).map((r) => [r.urn, r]));
     const next = after.stacks.find((s) => s.name === stack)?.resources ?? [];
     const changes: ResourceChange[] = [];

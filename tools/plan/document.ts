@@ -2,6 +2,7 @@
  * The plan's public forms (docs/architecture.md, "The offline plan contract"): the JSON document and the human tree. Both are pure functions of the
  * planned stacks, with object keys sorted, so the same input prints the same bytes.
  */
+import { z } from "zod";
 import { StackPlan, Violation } from "./engine";
 import { RecordedResource } from "./monitor";
 import { present } from "./values";
@@ -39,6 +40,30 @@ export interface PlanDocument {
   readonly version: 1;
   readonly stacks: PlanStack[];
 }
+
+/**
+ * The shape an earlier plan must have for `--diff`: what the diff and the review note read of it. Loose, so a plan
+ * printed by an older version with fewer fields still diffs.
+ */
+export const planDocumentSchema = z.looseObject({
+  version: z.literal(1),
+  stacks: z.array(
+    z.looseObject({
+      name: z.string(),
+      resources: z.array(
+        z.looseObject({
+          urn: z.string().startsWith("urn:pulumi:"),
+          type: z.string(),
+          protect: z.boolean().optional(),
+          provider: z.string().nullable().optional(),
+          inputs: z.record(z.string(), z.unknown()),
+        }),
+      ),
+      outputs: z.record(z.string(), z.unknown()).optional(),
+      violations: z.array(z.unknown()).optional(),
+    }),
+  ),
+});
 
 /** Inputs that are the engine's business, not the reader's: a dynamic resource's serialized provider code. */
 const HIDDEN_INPUTS = new Set(["__provider"]);

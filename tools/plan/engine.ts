@@ -8,7 +8,7 @@ import { GRAPH, STACK_NAMES, StackName, withUpstream } from "../../stacks/graph"
 import { RecordedResource, StackOutputs } from "./monitor";
 import { PLAN_ORGANIZATION, runProgram } from "./run-program";
 import { withClosureSerialization } from "./sdk-internals";
-import { readProjectFile, readStackConfig } from "./stack-files";
+import { readProjectFile, readStackConfig, StackConfig } from "./stack-files";
 import { Value } from "./values";
 
 /** One policy violation, as the plan contract reports it (docs/architecture.md, "The offline plan contract"). */
@@ -86,14 +86,25 @@ export async function planStacks(options: PlanOptions): Promise<StackPlan[]> {
 
 async function planInOrder(options: PlanOptions): Promise<StackPlan[]> {
   const project = readProjectFile(options.root);
-  const order = withUpstream(options.stacks ?? STACK_NAMES);
+  const configs = new Map<StackName, StackConfig>();
+  const configOf = (name: StackName): StackConfig => {
+    const known = configs.get(name);
+    if (known) return known;
+    const read = readStackConfig(options.root, project, name, options.configFiles?.[name]);
+    configs.set(name, read);
+    return read;
+  };
+  // A stack whose config sets an optional need's reference to false runs without that stack (stacks/graph.ts).
+  const goesWithout = (stack: StackName, need: StackName): boolean =>
+    (GRAPH[stack].optional?.includes(need) ?? false) && referenceOf(configOf(stack), need) === false;
+  const order = withUpstream(options.stacks ?? STACK_NAMES, goesWithout);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const entry = require(options.entry ?? join(options.root, "stacks", "index.ts")) as () => Promise<unknown>;
   const planned = new Map<StackName, StackPlan>();
   const selected = new Set(options.stacks ?? order);
 
   for (const name of order) {
-    const stackConfig = readStackConfig(options.root, project, name, options.configFiles?.[name]);
+    const stackConfig = configOf(name);
     let result;
     try {
       result = await runProgram({
@@ -118,6 +129,18 @@ async function planInOrder(options: PlanOptions): Promise<StackPlan[]> {
     planned.set(name, { ...base, violations });
   }
   return order.filter((name) => selected.has(name)).map((name) => planned.get(name) as StackPlan);
+}
+
+/** The value of `foundation:stackReferences.<need>` in a stack's config, when it is set. */
+function referenceOf(config: StackConfig, need: StackName): unknown {
+  const raw = config.config["foundation:stackReferences"];
+  if (raw === undefined) return undefined;
+  try {
+    return (JSON.parse(raw) as Record<string, unknown> | null)?.[need];
+  } catch {
+    // Not JSON: the stack's own config validation reports it.
+    return undefined;
+  }
 }
 
 function resolveReference(

@@ -153,11 +153,10 @@ describe("renderMarkdownDiff on fixture plans", () => {
     );
   });
 
-  it("names a stack that the new plan no longer has and lists its resources as deletions", () => {
+  it("leaves out a stack the new plan does not have: it was not planned this time, not deleted", () => {
     const md = renderMarkdownDiff(doc(stack("aws", []), stack("group", [role])), doc(stack("aws", [])));
-    expect(md).toContain(
-      "### Stack `group` (removed from the plan): 0 to create, 0 to update, 0 to replace, 1 to delete",
-    );
+    expect(md).toContain("**0 to create, 0 to update, 0 to replace, 0 to delete** in 0 of 1 stacks");
+    expect(md).not.toContain("Stack `group`");
   });
 
   it("is the same text for the same documents", () => {

@@ -221,8 +221,7 @@ export function renderMarkdownDiff(before: PlanDocument, after: PlanDocument): s
 
   for (const { stack, changes } of stacks) {
     const plan = after.stacks.find((s) => s.name === stack);
-    const removed = plan === undefined ? " (removed from the plan)" : "";
-    lines.push(`### Stack ${code(stack)}${removed}: ${countText(counts(changes))}`, "");
+    lines.push(`### Stack ${code(stack)}: ${countText(counts(changes))}`, "");
     if (changes.length === 0) lines.push("No resource changes.");
     for (const kind of ORDER) for (const c of changes.filter((x) => x.kind === kind)) lines.push(...changeLines(c));
     lines.push("", ...violationLines(plan));

@@ -11,7 +11,7 @@ import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as analyzerrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
-import { suggest } from "../../stacks/configuration";
+import { suggest } from "../../components/common/suggest";
 import { StackPlan, Violation } from "./engine";
 import { RecordedResource } from "./monitor";
 import { encode } from "./values";
@@ -33,6 +33,15 @@ const LEVELS: Record<EnforcementLevel, analyzerproto.EnforcementLevel> = {
 export interface PackSettings {
   readonly enforcement: Readonly<Record<string, EnforcementLevel>>;
   readonly properties: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** The declared exceptions that allow lowering a mandatory policy (`foundation:policyExceptions`). */
+  readonly exceptions?: Readonly<Record<string, PolicyException>>;
+}
+
+/** A declared exception to a mandatory policy. */
+export interface PolicyException {
+  readonly reason: string;
+  /** YYYY-MM-DD; the exception lapses after it. */
+  readonly reviewBy: string;
 }
 
 /** The pack settings of a stack, from its (already validated) serialized config. */
@@ -41,7 +50,83 @@ export function packSettingsOf(config: Readonly<Record<string, string>>): PackSe
     const raw = config[`foundation:${key}`];
     return raw ? (JSON.parse(raw) as Record<string, never>) : {};
   };
-  return { enforcement: read("policyEnforcement"), properties: read("policyConfig") };
+  return {
+    enforcement: read("policyEnforcement"),
+    properties: read("policyConfig"),
+    exceptions: read("policyExceptions"),
+  };
+}
+
+/** The longest an exception may run before it is looked at again. */
+const MAX_EXCEPTION_DAYS = 366;
+
+/**
+ * What is wrong with a stack's enforcement overrides against the pack's defaults: a mandatory policy lowered
+ * without a declared exception, an exception that has lapsed or runs too far ahead, and an exception nothing
+ * uses. `today` is YYYY-MM-DD (UTC).
+ */
+export function enforcementProblems(
+  settings: PackSettings,
+  defaults: ReadonlyMap<string, EnforcementLevel | undefined>,
+  today: string,
+): string[] {
+  const problems: string[] = [];
+  const exceptions = settings.exceptions ?? {};
+  const lowered = new Set<string>();
+  for (const [policy, level] of Object.entries(settings.enforcement)) {
+    if (defaults.get(policy) !== "mandatory" || level === "mandatory" || level === "remediate") continue;
+    lowered.add(policy);
+    if (exceptions[policy] === undefined) {
+      problems.push(
+        `foundation:policyEnforcement.${policy}: lowers a mandatory policy to ${level} without a declared ` +
+          `exception; fix what it reports, or declare foundation:policyExceptions.${policy} with a reason and a ` +
+          "reviewBy date",
+      );
+    }
+  }
+  const latest = new Date(Date.parse(today) + MAX_EXCEPTION_DAYS * 86_400_000).toISOString().slice(0, 10);
+  for (const [policy, exception] of Object.entries(exceptions)) {
+    if (!lowered.has(policy)) {
+      if (!defaults.has(policy)) continue;
+      problems.push(
+        `foundation:policyExceptions.${policy}: foundation:policyEnforcement does not lower this mandatory ` +
+          "policy, so the exception excuses nothing; remove it",
+      );
+    } else if (exception.reviewBy < today) {
+      problems.push(
+        `foundation:policyExceptions.${policy}: lapsed on ${exception.reviewBy}; review it and move reviewBy ` +
+          "ahead, or fix what the policy reports and remove the exception and the override",
+      );
+    } else if (exception.reviewBy > latest) {
+      problems.push(
+        `foundation:policyExceptions.${policy}: reviewBy ${exception.reviewBy} is more than a year ahead; ` +
+          `set it on or before ${latest}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** The settings that name a policy the pack does not have, with the closest name it does have. */
+export function unknownPolicyProblems(settings: PackSettings, policyNames: readonly string[]): string[] {
+  const byKey = {
+    policyEnforcement: settings.enforcement,
+    policyConfig: settings.properties,
+    policyExceptions: settings.exceptions ?? {},
+  };
+  return Object.entries(byKey).flatMap(([key, entries]) =>
+    Object.keys(entries)
+      .filter((name) => !policyNames.includes(name))
+      .map((name) => {
+        const hint = suggest(name, policyNames);
+        return `foundation:${key}.${name}: no such policy in the pack${hint ? `; did you mean '${hint}'?` : ""}`;
+      }),
+  );
+}
+
+/** Today's date in UTC, YYYY-MM-DD, which exceptions lapse against. */
+export function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
 }
 
 /**
@@ -166,15 +251,11 @@ export async function startPolicyPack(packDir: string): Promise<PolicyPackSessio
   return {
     policyNames,
     async evaluate(plan, settings = { enforcement: {}, properties: {} }) {
-      const unknown = (["policyEnforcement", "policyConfig"] as const).flatMap((key) =>
-        Object.keys(key === "policyEnforcement" ? settings.enforcement : settings.properties)
-          .filter((name) => !policyNames.includes(name))
-          .map((name) => {
-            const hint = suggest(name, policyNames);
-            return `foundation:${key}.${name}: no such policy in the pack${hint ? `; did you mean '${hint}'?` : ""}`;
-          }),
-      );
-      if (unknown.length > 0) throw new Error(unknown.join("\n"));
+      const problems = [
+        ...unknownPolicyProblems(settings, policyNames),
+        ...enforcementProblems(settings, defaults, todayUtc()),
+      ];
+      if (problems.length > 0) throw new Error(problems.join("\n"));
       const config = new analyzerproto.ConfigureAnalyzerRequest();
       for (const [policy, { enforcementLevel, ...properties }] of Object.entries(policyPackConfig(settings))) {
         const entry = new analyzerproto.PolicyConfig();

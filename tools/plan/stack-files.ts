@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { suggest } from "../../components/common/suggest";
 
 /** The project file, as far as the plan needs it. */
 export interface ProjectFile {
@@ -74,6 +75,34 @@ function serialize(key: string, value: unknown, secretKeys: Set<string>): string
 }
 
 /**
+ * The top-level keys of a stack file (`ProjectStack` in the Pulumi SDK,
+ * https://www.pulumi.com/docs/iac/concepts/projects/stack-settings-file/). The CLI ignores any other key, so a
+ * misspelled `config:` would hand the program no config at all and surface as every key missing.
+ */
+const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"];
+
+/** The `config` mapping of a parsed stack file, refusing a file that is not a stack file. */
+function stackFileConfig(stack: string, path: string, doc: unknown): Record<string, unknown> {
+  if (doc === null || doc === undefined) return {};
+  if (!isObject(doc)) {
+    throw new StackFileError(`stack "${stack}": ${path} is not a stack file: expected a mapping with a config key`);
+  }
+  for (const key of Object.keys(doc)) {
+    if (STACK_FILE_KEYS.includes(key)) continue;
+    const near = suggest(key, STACK_FILE_KEYS);
+    throw new StackFileError(
+      `stack "${stack}": ${path}: unknown top-level key '${key}'` +
+        (near ? `; did you mean '${near}'?` : `; a stack file holds ${STACK_FILE_KEYS.join(", ")}`),
+    );
+  }
+  if (doc.config === undefined || doc.config === null) return {};
+  if (!isObject(doc.config)) {
+    throw new StackFileError(`stack "${stack}": ${path}: config must be a mapping of keys to values`);
+  }
+  return doc.config;
+}
+
+/**
  * The effective config of `stack`: project-level values and defaults, overridden by the stack file (or `file`,
  * when the plan is given `--config STACK=FILE`).
  */
@@ -85,7 +114,7 @@ export function readStackConfig(root: string, project: ProjectFile, stack: strin
   } catch (err) {
     throw new StackFileError(`stack "${stack}": cannot read ${path}: ${(err as Error).message}`);
   }
-  const stackConfig = isObject(doc) && isObject(doc.config) ? doc.config : {};
+  const stackConfig = stackFileConfig(stack, path, doc);
   const merged: Record<string, unknown> = { ...project.config };
   for (const [key, value] of Object.entries(stackConfig)) merged[namespaced(project.name, key)] = value;
 

@@ -262,6 +262,13 @@ const RESOURCES: Record<string, Synthesizer> = {
     tokenExpiresAt: null,
   }),
   "pulumi-nodejs:dynamic/gitlab:DeployKey": (ctx) => ({ keyId: fakeInteger(ctx.urn), adopted: false }),
+  // A project's protection (components/gitlab/project-protection.ts): approval rules name branches by these IDs.
+  "pulumi-nodejs:dynamic/gitlab:ProtectedBranch": (ctx) => ({
+    protectedBranchId: fakeInteger(ctx.urn),
+    adopted: false,
+  }),
+  "pulumi-nodejs:dynamic/gitlab:ProjectPushRule": (ctx) => ({ pushRuleId: fakeInteger(ctx.urn), adopted: false }),
+  "pulumi-nodejs:dynamic/gitlab:ProjectApprovalRule": (ctx) => ({ ruleId: fakeInteger(ctx.urn), adopted: false }),
   "random:index/randomInteger:RandomInteger": (ctx) => {
     const min = Number(ctx.inputs.min ?? 0);
     const max = Number(ctx.inputs.max ?? min);

@@ -24,11 +24,11 @@ new PolicyPack("plan-fixture", {
       },
     },
     {
-      name: "stack-protects-a-custom-resource",
-      description: "A stack protects at least one custom resource.",
+      name: "pulumi-resource-stateful-protected",
+      description: "A stack protects every custom resource.",
       validateStack: (args, reportViolation) => {
-        const custom = args.resources.filter((r) => !r.type.startsWith("foundation:"));
-        if (!custom.some((r) => r.opts.protect)) reportViolation("no custom resource is protected");
+        const custom = args.resources.filter((r) => !r.type.startsWith("foundation:") && !r.type.startsWith("pulumi:"));
+        if (custom.some((r) => !r.opts.protect)) reportViolation("a custom resource is not protected");
       },
     },
   ],
