@@ -19,5 +19,10 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ["ts", "js", "json"],
+  // Loaded by the Pulumi SDK only to serialize closures, which no test does: loaded on first use instead.
+  moduleNameMapper: {
+    "^typescript$": "<rootDir>/tools/jest/typescript.js",
+    "^@npmcli/arborist$": "<rootDir>/tools/jest/npmcli-arborist.js",
+  },
   maxWorkers: "100%",
 };

@@ -163,6 +163,7 @@ export async function main(
       stacks: args.stacks.length ? args.stacks : undefined,
       configFiles: args.configFiles,
       policies,
+      stackTraces: args.debug,
     });
     for (const plan of plans) for (const d of plan.diagnostics) io.stderr(`${plan.name}: ${d}\n`);
     const document = toDocument(plans, args.showSecrets);
@@ -194,9 +195,6 @@ export async function main(
  * process would otherwise end with `main` unsettled.
  */
 export function runProcess(argv: readonly string[], root: string): void {
-  // The SDK records a stack trace for every promise and resource it makes; nothing the plan prints needs them, and
-  // they are a tenth of its time. An error's own trace is shown with --debug, which keeps them.
-  if (!argv.includes("--debug")) Error.stackTraceLimit = 0;
   let finished = false;
   // Node exits 0 when nothing is left to wait for, even with `main` unfinished; a plan never ends that way.
   process.on("beforeExit", () => {

@@ -49,6 +49,8 @@ export interface PlanOptions {
   readonly policies?: PolicyEvaluator;
   /** The program entry to run; default `<root>/stacks/index.ts`. */
   readonly entry?: string;
+  /** Keep stack traces in the programs' errors (the CLI's --debug). */
+  readonly stackTraces?: boolean;
 }
 
 /** A stack program failed; the plan reports it with exit status 2. */
@@ -114,6 +116,7 @@ async function planInOrder(options: PlanOptions): Promise<StackPlan[]> {
         secretKeys: stackConfig.secretKeys,
         program: entry,
         resolveStackReference: (refName) => resolveReference(refName, project.name, name, planned),
+        stackTraces: options.stackTraces,
       });
     } catch (err) {
       throw new StackRunError(name, err);
