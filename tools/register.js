@@ -13,8 +13,10 @@
  */
 "use strict";
 const { readFileSync } = require("node:fs");
+const { sep } = require("node:path");
 const Module = require("node:module");
 const { transformSync } = require("@swc/core");
+const { DEFERRED, lazyModule } = require("./lazy-module");
 
 /** The transform: TypeScript syntax in, CommonJS ES2022 out, as tsconfig.json's target and module say. */
 const OPTIONS = {
@@ -28,6 +30,23 @@ const OPTIONS = {
 Module._extensions[".ts"] = function compileTypeScript(module, filename) {
   const { code } = transformSync(readFileSync(filename, "utf8"), { ...OPTIONS, filename });
   module._compile(code, filename);
+};
+
+// What the Pulumi SDK loads only to serialize closures loads when first used (see lazy-module.js). A package that
+// cannot be resolved fails here, as it would have, so the SDK's fallback for a missing TypeScript still applies.
+const load = Module._load;
+const deferred = new Map();
+Module._load = function loadDeferred(request, parent, isMain) {
+  if (!DEFERRED.includes(request) || !parent?.filename?.includes(`${sep}@pulumi${sep}pulumi${sep}`)) {
+    return load.call(this, request, parent, isMain);
+  }
+  const filename = Module._resolveFilename(request, parent, isMain);
+  if (!deferred.has(filename))
+    deferred.set(
+      filename,
+      lazyModule(() => load.call(this, filename, parent, isMain)),
+    );
+  return deferred.get(filename);
 };
 
 if (process.argv.includes("--debug")) process.setSourceMapsEnabled(true);

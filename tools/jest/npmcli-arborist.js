@@ -1,2 +1,6 @@
 "use strict";
-module.exports = require("./lazy-module").lazyModule("@npmcli/arborist");
+const { dirname } = require("node:path");
+const { lazyModule } = require("../lazy-module");
+
+// "@npmcli/arborist/package.json" escapes jest's mapping of "@npmcli/arborist" to this file, so this requires the real package.
+module.exports = lazyModule(() => require(dirname(require.resolve("@npmcli/arborist/package.json"))));
