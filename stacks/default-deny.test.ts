@@ -8,7 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stackFileFor } from "../tools/engine/workspace";
 import { PlanStack, toDocument } from "../tools/plan/document";
-import { planStacks } from "../tools/plan/engine";
+import { PlanMemo, planStacks } from "../tools/plan/engine";
+
+/** The upstream stacks are planned once for every plan of this file (read-only). */
+const memo: PlanMemo = new Map();
 
 const root = join(__dirname, "..");
 const scratch = mkdtempSync(join(tmpdir(), "foundation-default-deny-"));
@@ -42,7 +45,7 @@ function defaultDenied(stack: PlanStack): Record<string, boolean> {
 
 describe("every namespace the stacks create", () => {
   it("has a default-deny policy: lab with the runner VM, and eve-skill-farm", async () => {
-    const document = toDocument(await planStacks({ root, stacks: ["lab", "eve-skill-farm"] }), true);
+    const document = toDocument(await planStacks({ root, stacks: ["lab", "eve-skill-farm"], memo }), true);
     const stack = (name: string) => document.stacks.find((s) => s.name === name) as PlanStack;
     expect(defaultDenied(stack("lab"))).toEqual({
       "metallb-system": true,
@@ -65,7 +68,7 @@ describe("every namespace the stacks create", () => {
         ownStack: true,
       }),
     );
-    const document = toDocument(await planStacks({ root, stacks: ["lab"], configFiles: { lab: file } }), true);
+    const document = toDocument(await planStacks({ root, stacks: ["lab"], configFiles: { lab: file }, memo }), true);
     const lab = document.stacks.find((s) => s.name === "lab") as PlanStack;
     expect(defaultDenied(lab)).toMatchObject({ "gitlab-runner": true });
     expect(Object.values(defaultDenied(lab)).every(Boolean)).toBe(true);

@@ -9,7 +9,10 @@ import { join } from "node:path";
 import { stackFileFor } from "../../tools/engine/workspace";
 import { diffPlans, ResourceChange } from "../../tools/plan/diff";
 import { PlanDocument, toDocument } from "../../tools/plan/document";
-import { planStacks } from "../../tools/plan/engine";
+import { PlanMemo, planStacks } from "../../tools/plan/engine";
+
+/** The upstream stacks are planned once for every plan of this file (read-only). */
+const memo: PlanMemo = new Map();
 
 const root = join(__dirname, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "foundation-lifecycle-"));
@@ -27,7 +30,7 @@ async function planLab(edits: Record<string, unknown> = {}): Promise<PlanDocumen
   const file = join(scratch, `Pulumi.lab.${Object.keys(edits).join("-") || "sample"}.yaml`);
   const changes = Object.entries(edits).map(([path, value]) => ({ path: `foundation:${path}`, value, reason: "test" }));
   writeFileSync(file, stackFileFor(example, changes, { ownStack: true }));
-  return toDocument(await planStacks({ root, stacks: ["lab"], configFiles: { lab: file } }), false);
+  return toDocument(await planStacks({ root, stacks: ["lab"], configFiles: { lab: file }, memo }), false);
 }
 
 let before: PlanDocument;

@@ -4,17 +4,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "./cli";
 import { PlanDocument } from "./document";
-import { PolicyEvaluator } from "./engine";
+import { PlanMemo, PolicyEvaluator } from "./engine";
 import { renderMarkdownDiff } from "./markdown";
 
 const root = join(__dirname, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "foundation-plan-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function run(argv: string[], policies?: PolicyEvaluator) {
+/** The program runs of this file's plans, shared by every test that plans the same stack with the same config. */
+const memo: PlanMemo = new Map();
+
+async function run(argv: string[], policies?: PolicyEvaluator, shared: PlanMemo | undefined = memo) {
   let stdout = "";
   let stderr = "";
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, { root, policies });
+  const io = { stdout: (t: string) => (stdout += t), stderr: (t: string) => (stderr += t) };
+  const code = await main(argv, io, { root, policies, memo: shared });
   return { code, stdout, stderr };
 }
 
@@ -56,7 +60,8 @@ describe("npm run plan", () => {
 
   it("follows the JSON contract and prints the same bytes every time", async () => {
     const first = await fullJsonPlan();
-    const second = await run(["--json"]);
+    // Run the programs again, not the memo: the bytes must not depend on anything but the config.
+    const second = await run(["--json"], undefined, undefined);
     expect(first.code).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     const doc = JSON.parse(first.stdout) as PlanDocument;
@@ -128,6 +133,22 @@ describe("npm run plan", () => {
     expect(named("pulumi-nodejs:dynamic/gitlab:UserRunner")).toEqual(["group-runner-proxmox-deploy"]);
     expect(named("pulumi-nodejs:dynamic/gitlab:GroupVariable")).toEqual([]);
     expect(group.outputs.ciVariables).toEqual({});
+  });
+
+  it("reuses a program run only for the same stack, config and upstream outputs", async () => {
+    const own: PlanMemo = new Map();
+    const plan = async (...argv: string[]) => (await run(["--json", ...argv], undefined, own)).stdout;
+    const group = await plan("--stack", "group");
+    expect(own.size).toBe(2);
+    expect(await plan("--stack", "group")).toBe(group);
+    expect(own.size).toBe(2);
+    const edited = writeConfig("group", (t) => t.replace("aws: organization/foundation/aws", "aws: false"));
+    await plan("--stack", "group", "--config", `group=${edited}`);
+    expect(own.size).toBe(3);
+    const awsEdited = writeConfig("aws", (t) => t.replace("cacheExpirationDays: 14", "cacheExpirationDays: 7"));
+    await plan("--stack", "group", "--config", `aws=${awsEdited}`);
+    // A new aws config is a new aws run; its outputs are the same, so the group run is the one already made.
+    expect(own.size).toBe(4);
   });
 
   it("feeds each stack's outputs to the references of the stacks after it", async () => {

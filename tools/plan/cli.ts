@@ -17,7 +17,7 @@ import { isStackName, STACK_NAMES, StackName, withUpstream } from "../../stacks/
 import { diffPlans, renderDiff } from "./diff";
 import { planDocumentSchema, renderTree, toDocument, PlanDocument } from "./document";
 import { renderMarkdownDiff } from "./markdown";
-import { planStacks, PolicyEvaluator } from "./engine";
+import { PlanMemo, planStacks, PolicyEvaluator } from "./engine";
 import { packSettingsOf, PolicyPackSession, startPolicyPack } from "./policy-pack";
 
 /** Where the CLI writes; injectable so tests run it in-process. */
@@ -144,7 +144,7 @@ function checkPolicyPack(dir: string): void {
 export async function main(
   argv: readonly string[],
   io: Io,
-  options: { root: string; policies?: PolicyEvaluator },
+  options: { root: string; policies?: PolicyEvaluator; memo?: PlanMemo },
 ): Promise<number> {
   let args: Arguments | undefined;
   let pack: PolicyPackSession | undefined;
@@ -164,6 +164,7 @@ export async function main(
       configFiles: args.configFiles,
       policies,
       stackTraces: args.debug,
+      memo: options.memo,
     });
     for (const plan of plans) for (const d of plan.diagnostics) io.stderr(`${plan.name}: ${d}\n`);
     const document = toDocument(plans, args.showSecrets);

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { GRAPH, STACK_NAMES, StackName, withUpstream } from "../../stacks/graph";
 import { RecordedResource, StackOutputs } from "./monitor";
-import { PLAN_ORGANIZATION, runProgram } from "./run-program";
+import { PLAN_ORGANIZATION, ProgramResult, runProgram } from "./run-program";
 import { withClosureSerialization } from "./sdk-internals";
 import { readProjectFile, readStackConfig, StackConfig } from "./stack-files";
 import { Value } from "./values";
@@ -51,7 +51,16 @@ export interface PlanOptions {
   readonly entry?: string;
   /** Keep stack traces in the programs' errors (the CLI's --debug). */
   readonly stackTraces?: boolean;
+  /** Program runs to reuse and to add to, for callers that plan the same stacks many times (tests). */
+  readonly memo?: PlanMemo;
 }
+
+/**
+ * Program runs by what determines them: the program, the stack, its config and the outputs of the stacks it reads.
+ * A stack program is deterministic in these, so a run found here is the run that would be made; what is shared must
+ * be treated as read-only.
+ */
+export type PlanMemo = Map<string, Promise<ProgramResult>>;
 
 /** A stack program failed; the plan reports it with exit status 2. */
 export class StackRunError extends Error {
@@ -100,16 +109,16 @@ async function planInOrder(options: PlanOptions): Promise<StackPlan[]> {
   const goesWithout = (stack: StackName, need: StackName): boolean =>
     (GRAPH[stack].optional?.includes(need) ?? false) && referenceOf(configOf(stack), need) === false;
   const order = withUpstream(options.stacks ?? STACK_NAMES, goesWithout);
+  const entryFile = options.entry ?? join(options.root, "stacks", "index.ts");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const entry = require(options.entry ?? join(options.root, "stacks", "index.ts")) as () => Promise<unknown>;
+  const entry = require(entryFile) as () => Promise<unknown>;
   const planned = new Map<StackName, StackPlan>();
   const selected = new Set(options.stacks ?? order);
 
   for (const name of order) {
     const stackConfig = configOf(name);
-    let result;
-    try {
-      result = await runProgram({
+    const run = () =>
+      runProgram({
         project: project.name,
         stack: name,
         config: stackConfig.config,
@@ -118,6 +127,16 @@ async function planInOrder(options: PlanOptions): Promise<StackPlan[]> {
         resolveStackReference: (refName) => resolveReference(refName, project.name, name, planned),
         stackTraces: options.stackTraces,
       });
+    let result;
+    try {
+      if (options.memo) {
+        const upstream = [...planned].map(([stack, plan]) => [stack, plan.outputs]);
+        const key = JSON.stringify([entryFile, name, stackConfig, upstream]);
+        if (!options.memo.has(key)) options.memo.set(key, run());
+        result = await options.memo.get(key);
+      } else {
+        result = await run();
+      }
     } catch (err) {
       throw new StackRunError(name, err);
     }

@@ -3,8 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { replacementPaths } from "./diff";
 import { PlanDocument, PlanResource, PlanStack, toDocument } from "./document";
-import { planStacks } from "./engine";
+import { PlanMemo, planStacks } from "./engine";
 import { classifyPlans, holdsSecret, renderMarkdownDiff, renderProperty, riskReasons, valueAt } from "./markdown";
+
+/** The upstream stacks are planned once for every plan of this file (read-only). */
+const memo: PlanMemo = new Map();
 
 const PROVIDER = "urn:pulumi:aws::foundation::pulumi:providers:aws::aws";
 
@@ -265,7 +268,7 @@ describe("a lab config change against the previous plan", () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it("shows exactly the one update of the Proxmox provider's endpoint", async () => {
-    const before = toDocument(await planStacks({ root }), false);
+    const before = toDocument(await planStacks({ root, memo }), false);
     const file = join(scratch, "Pulumi.lab.yaml");
     const original = readFileSync(join(root, "Pulumi.lab.yaml"), "utf8");
     const edited = original.replace(
@@ -274,7 +277,7 @@ describe("a lab config change against the previous plan", () => {
     );
     expect(edited).not.toBe(original);
     writeFileSync(file, edited);
-    const after = toDocument(await planStacks({ root, configFiles: { lab: file } }), false);
+    const after = toDocument(await planStacks({ root, configFiles: { lab: file }, memo }), false);
 
     const changes = classifyPlans(before, after).flatMap((s) => s.changes.map((c) => ({ stack: s.stack, ...c })));
     expect(changes.map((c) => [c.stack, c.kind, c.type, c.paths])).toEqual([
