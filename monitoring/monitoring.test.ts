@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { prometheusConfigDocument } from "../components/monitoring/prometheus-config";
-import { METRICS_PORTS } from "../components/proxmox/cloud-init";
+import { METRICS_PORTS } from "../components/runner/user-data";
 import { DASHBOARD_FILE, runnerDashboard } from "./dashboard";
 import {
   EXTERNAL_PROMETHEUS_FILE,

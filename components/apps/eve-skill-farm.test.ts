@@ -1,6 +1,6 @@
 import * as kubernetes from "@pulumi/kubernetes";
 import { record } from "../../tools/plan/testing";
-import { recordedObjects, validateObjects } from "../kubernetes/platform/schema-validation";
+import { recordedObjects, validateObjects } from "../kubernetes/testing/schema-validation";
 import { resources } from "../kubernetes/platform/common";
 import {
   EVE_SKILL_FARM_DEFAULTS,

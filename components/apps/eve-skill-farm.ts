@@ -16,6 +16,7 @@ import {
   resourceRequirements,
   resources,
 } from "../kubernetes/platform/common";
+import { imagePinProblem as pinProblemOf, isDigestPinnedImage } from "../common/validation";
 
 /** Arguments of {@link EveSkillFarm}. */
 export interface EveSkillFarmArgs {
@@ -168,19 +169,19 @@ const TLS = `${APP}-tls`;
  * `latest` on the last path segment (a registry port such as `:5000` is not a tag).
  */
 export function imagePinProblem(image: string): string | null {
-  const at = image.indexOf("@");
-  if (at >= 0) {
-    return /^sha256:[0-9a-f]{64}$/.test(image.slice(at + 1))
-      ? null
-      : `has a malformed digest; a digest is @sha256: followed by 64 lowercase hex digits`;
+  const problem = pinProblemOf(image);
+  switch (problem?.kind) {
+    case undefined:
+      return null;
+    case "malformed-digest":
+      return "has a malformed digest; a digest is @sha256: followed by 64 lowercase hex digits";
+    case "no-tag-or-digest":
+      return "has no tag or digest, so every pull may run different code";
+    case "latest":
+      return "uses the tag 'latest', which moves with every push";
+    case "malformed-tag":
+      return `has an invalid tag '${problem.tag}'`;
   }
-  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
-  const colon = lastSegment.indexOf(":");
-  if (colon < 0) return "has no tag or digest, so every pull may run different code";
-  const tag = lastSegment.slice(colon + 1);
-  if (tag === "latest") return "uses the tag 'latest', which moves with every push";
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return `has an invalid tag '${tag}'`;
-  return null;
 }
 
 /**
@@ -190,7 +191,9 @@ export function imagePinProblem(image: string): string | null {
 export function imageDigestProblem(image: string): string | null {
   const at = image.indexOf("@");
   if (at < 0) return "is not pinned by digest; append @sha256:<digest> of the image that was tested";
-  return imagePinProblem(image);
+  const pinProblem = imagePinProblem(image);
+  if (pinProblem !== null) return pinProblem;
+  return isDigestPinnedImage(image) ? null : "is not an image reference <repository>[:<tag>]@sha256:<64 hex>";
 }
 
 /** The values {@link EveSkillFarm} uses for the arguments a caller leaves out; the stack's config defaults too. */
@@ -628,11 +631,11 @@ export class EveSkillFarm extends pulumi.ComponentResource {
     const volumeAccessMode = args.volumeAccessMode ?? EVE_SKILL_FARM_DEFAULTS.volumeAccessMode;
     const secretName = args.secretName ?? EVE_SKILL_FARM_DEFAULTS.secretName;
     const runAsUser = args.runAsUser ?? EVE_SKILL_FARM_DEFAULTS.runAsUser;
-    requireDnsLabel("EveSkillFarm", name, "namespace", namespaceName);
+    requireDnsLabel(this, "EveSkillFarm", name, "namespace", namespaceName);
     const problems = eveSkillFarmProblems(args);
     if (problems.length > 0) {
       const described = problems.map((p) => `${p.arg}${p.field === undefined ? "" : `.${p.field}`} ${p.message}`);
-      throw new Error(`EveSkillFarm '${name}': ${described.join("; ")}`);
+      throw new pulumi.ResourceError(`EveSkillFarm '${name}': ${described.join("; ")}`, this);
     }
 
     const rendered = pulumi

@@ -3,7 +3,6 @@ import {
   cidrBounds,
   cidrContains,
   cidrsOverlap,
-  fromNumber,
   hostAddressProblem,
   inRange,
   rangeOf,
@@ -11,12 +10,10 @@ import {
 } from "./ipv4";
 
 describe("IPv4 helpers", () => {
-  it("converts between addresses and integers across the whole space", () => {
+  it("converts addresses to integers across the whole space", () => {
     expect(toNumber("0.0.0.0")).toBe(0);
     expect(toNumber("255.255.255.255")).toBe(4294967295);
     expect(toNumber("192.168.10.1")).toBe(3232238081);
-    expect(fromNumber(3232238081)).toBe("192.168.10.1");
-    expect(fromNumber(4294967295)).toBe("255.255.255.255");
   });
 
   it("bounds and contains by the block's prefix, whatever host bits the block is written with", () => {

@@ -4,14 +4,17 @@
  */
 import { IPv4 } from "ipaddr.js";
 
+/**
+ * True for `a.b.c.d/n`: a dotted-quad address without leading zeros and a prefix length 0 to 32, also without leading
+ * zeros (ipaddr.js alone would take `/024`).
+ */
+export function isCidr(value: string): boolean {
+  return IPv4.isValidCIDRFourPartDecimal(value) && /\/(0|[1-9]\d?)$/.test(value);
+}
+
 /** An address as an unsigned 32-bit integer. */
 export function toNumber(ip: string): number {
   return IPv4.parse(ip).octets.reduce((n, octet) => n * 256 + octet, 0);
-}
-
-/** An unsigned 32-bit integer as an address. */
-export function fromNumber(n: number): string {
-  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
 }
 
 /** The first and last address of a CIDR block (its network and broadcast addresses). */

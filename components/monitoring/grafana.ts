@@ -5,7 +5,7 @@
  * the reviewed ones and an edit in the UI cannot drift from them.
  */
 import { Document } from "yaml";
-import { renderIni } from "../proxmox/cloud-init";
+import { renderIni } from "../common/ini";
 import { MONITORING_PORTS } from "./prometheus-config";
 
 /** Where the package's service reads its provisioning (the deb's default `PROVISIONING_CFG_DIR`). */

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { METRICS_PORTS } from "../proxmox/cloud-init";
+import { METRICS_PORTS } from "../runner/user-data";
 import { CloudImage, cloudInitVmProblems, createCloudInitVm, ProxmoxFirewallRule } from "../proxmox/cloud-init-vm";
 import { AlertReceiver, renderAlertmanagerConfig } from "./alertmanager-config";
 import { Egress, MonitoringPackages, PROMETHEUS_RULES_DIR, renderMonitoringUserData, ShippedFile } from "./cloud-init";

@@ -6,7 +6,7 @@
  * the monitoring VM, Prometheus, Alertmanager and the VM's own node_exporter. Checked by `promtool check config`.
  */
 import { Document } from "yaml";
-import { METRICS_PORTS } from "../proxmox/cloud-init";
+import { METRICS_PORTS } from "../runner/user-data";
 
 /** Where the monitoring VM's own services listen. */
 export const MONITORING_PORTS = { prometheus: 9090, alertmanager: 9093, grafana: 3000, nodeExporter: 9100 } as const;

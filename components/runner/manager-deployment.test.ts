@@ -2,8 +2,8 @@ import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { record } from "../../tools/plan/testing";
-import { recordedObjects, validateObjects } from "../kubernetes/platform/schema-validation";
-import { renderRunnerUserData, RUNNER_CONFIG_PATH } from "../proxmox/cloud-init";
+import { recordedObjects, validateObjects } from "../kubernetes/testing/schema-validation";
+import { renderRunnerUserData, RUNNER_CONFIG_PATH } from "./user-data";
 import { renderRunnerConfig } from "./config-toml";
 import {
   checkedConfigToml,

@@ -21,7 +21,8 @@ import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { parse } from "smol-toml";
-import { renderIni } from "../proxmox/cloud-init";
+import { imagePinProblem, isAwsRegion, isDnsLabel } from "../common/validation";
+import { renderIni } from "../common/ini";
 
 /** Where the runner reads its config, as on the VM (the package's default for the system service). */
 export const CLUSTER_RUNNER_CONFIG_PATH = "/etc/gitlab-runner/config.toml";
@@ -330,14 +331,6 @@ export function managerDeployment(input: ManagerDeploymentInput): IDeployment {
   };
 }
 
-/** A digest, or a version tag on the last path segment (so a registry port is not taken for a tag); never latest. */
-function isPinned(image: string): boolean {
-  if (image.length === 0 || /\s/.test(image)) return false;
-  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
-  const tag = /:([A-Za-z0-9._-]+)$/.exec(image.slice(image.lastIndexOf("/") + 1))?.[1];
-  return tag !== undefined && tag !== "latest";
-}
-
 /** Arguments of {@link RunnerManagerDeployment}. */
 export interface RunnerManagerDeploymentArgs {
   /** The rendered config.toml (`renderRunnerConfig`), the same string the VM receives; secret (it holds tokens). */
@@ -394,8 +387,8 @@ export class RunnerManagerDeployment extends pulumi.ComponentResource {
     const namespaceName = args.namespace ?? "gitlab-runner";
     const awsConfigFile = args.awsConfigFile ?? "/root/.aws/config";
     const problems: string[] = [];
-    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) problems.push(`name '${name}' must be a DNS label`);
-    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(namespaceName)) {
+    if (!isDnsLabel(name)) problems.push(`name '${name}' must be a DNS label`);
+    if (!isDnsLabel(namespaceName)) {
       problems.push(`namespace '${namespaceName}' must be a DNS label`);
     }
     if (!Number.isInteger(args.shutdownTimeoutSeconds) || args.shutdownTimeoutSeconds < 1) {
@@ -404,7 +397,7 @@ export class RunnerManagerDeployment extends pulumi.ComponentResource {
       );
     }
     for (const key of ["runnerImage", "credentialHelperImage", "dindImage"] as const) {
-      if (!isPinned(args[key])) {
+      if (imagePinProblem(args[key]) !== undefined) {
         problems.push(`${key} '${args[key]}' must be pinned by a version tag or a digest, not latest`);
       }
     }
@@ -414,7 +407,7 @@ export class RunnerManagerDeployment extends pulumi.ComponentResource {
     if (!/^[A-Za-z0-9_-]+$/.test(args.awsProfile)) {
       problems.push(`awsProfile '${args.awsProfile}' must be letters, digits, "-" or "_"`);
     }
-    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.awsRegion)) {
+    if (!isAwsRegion(args.awsRegion)) {
       problems.push(`awsRegion '${args.awsRegion}' is not an AWS region, e.g. eu-central-1`);
     }
     if (problems.length > 0) {

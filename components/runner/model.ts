@@ -5,6 +5,7 @@
  * https://docs.gitlab.com/runner/configuration/advanced-configuration/; runner creation,
  * https://docs.gitlab.com/ci/runners/new_creation_workflow/.
  */
+import { isAwsRegion, isDigestPinnedImage, isDnsLabel, isTimeZone } from "../common/validation";
 import { ARCHITECTURES, Architecture, instanceTypeArchitecture } from "./instance-types";
 
 /** Where the runner serves Prometheus metrics: all interfaces, port 9252 (the port allocated to it in Prometheus). */
@@ -273,7 +274,11 @@ export function requiredConcurrency(model: RunnerModel): number {
   return model.pools.reduce((sum, pool) => sum + poolCapacity(pool), model.deploy.limit);
 }
 
-const NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+/** A runner's name: a DNS label of at most 32 characters, the limit this model has always kept its names to. */
+function isRunnerName(name: string): boolean {
+  return name.length <= 32 && isDnsLabel(name);
+}
+
 const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 const PULL_POLICIES: readonly PullPolicy[] = ["always", "if-not-present", "never"];
 
@@ -281,19 +286,10 @@ function isPositiveInteger(value: number): boolean {
   return Number.isInteger(value) && value >= 1;
 }
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return zone.length > 0;
-  } catch {
-    return false;
-  }
-}
-
 /** What makes a docker runner unusable: each problem `<key>.<field>: <what and the fix>`. */
 export function dockerRunnerProblems(key: string, spec: DockerRunnerSpec): string[] {
   const problems: string[] = [];
-  if (!NAME.test(spec.name)) {
+  if (!isRunnerName(spec.name)) {
     problems.push(`${key}.name: "${spec.name}" is not a DNS label; use lowercase letters, digits and dashes`);
   }
   if (!isPositiveInteger(spec.limit)) {
@@ -362,7 +358,7 @@ export function deployRunnerProblems(
   if (deploy.tags.length === 0 || deploy.runUntagged) {
     problem("tags", "deploy jobs must select the deploy runner by tag; give it a tag and set runUntagged false");
   }
-  if (deploy.image !== undefined && !/^[^*!\s]+@sha256:[0-9a-f]{64}$/.test(deploy.image)) {
+  if (deploy.image !== undefined && !isDigestPinnedImage(deploy.image)) {
     problem(
       "image",
       `"${deploy.image}" is not pinned by digest, and the runner allows only pinned images; name it with its @sha256: digest`,
@@ -427,7 +423,7 @@ function validateIdle(key: string, pool: RunnerPool, problems: string[]): void {
  */
 export function poolProblems(key: string, pool: RunnerPool): string[] {
   const problems: string[] = [];
-  if (!NAME.test(pool.name)) {
+  if (!isRunnerName(pool.name)) {
     problems.push(`${key}.name: "${pool.name}" is not a DNS label; use lowercase letters, digits and dashes`);
   }
   if (!ARCHITECTURES.includes(pool.architecture)) {
@@ -528,7 +524,7 @@ export function validateRunnerModel(model: RunnerModel): string[] {
   }
 
   const fleet = model.fleet;
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(fleet.region)) {
+  if (!isAwsRegion(fleet.region)) {
     problems.push(`fleet.region: "${fleet.region}" is not an AWS region, e.g. eu-central-1`);
   }
   if (fleet.awsProfile.length === 0) {

@@ -8,9 +8,6 @@
 /** The placements config may name. */
 export const PLACEMENTS = ["vm", "cluster"] as const;
 
-/** A placement's name: `runnerManager.placement` in config. */
-export type PlacementKind = (typeof PLACEMENTS)[number];
-
 /** The manager on its Proxmox VM, with that placement's settings. */
 export interface VmPlacement<VmSettings> {
   /** Discriminant. */

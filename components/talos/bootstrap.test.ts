@@ -9,9 +9,9 @@ import {
 } from "@grpc/grpc-js";
 import * as pulumi from "@pulumi/pulumi";
 import { bootstrapEtcd, BootstrapTiming, classifyBootstrapError, TalosApiTarget } from "./bootstrap";
-import { RetryClock } from "./retry";
-import { CLIENT, LOCALHOST_SERVER, openTestPki, TestCertificate, TestPki } from "./test-pki";
-import { fakeClock } from "./fake-clock";
+import { RetryClock } from "../common/retry";
+import { CLIENT, LOCALHOST_SERVER, openTestPki, TestCertificate, TestPki } from "./testing";
+import { fakeClock } from "../common/testing";
 
 const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
 pulumi.runtime.setMocks(

@@ -1,7 +1,8 @@
 import { Client, credentials, Metadata, ServiceError, status } from "@grpc/grpc-js";
 import { isIPv6 } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
-import { AttemptResult, retryUntil, RetryClock, systemClock } from "./retry";
+import { diffFields } from "../common/dynamic";
+import { AttemptResult, retryUntil, RetryClock, systemClock } from "../common/retry";
 import { moduleProvider } from "../common/module-provider";
 
 /** The Talos API (apid) port on every node. */
@@ -159,8 +160,7 @@ export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
   },
   // Only a different node, port or trigger is a change, and it replaces; there is nothing to update in place.
   async diff(_id: string, olds: Partial<BootstrapInputs>, news: BootstrapInputs) {
-    const replaces = REPLACE_ON.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
-    return { changes: replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: true };
+    return diffFields(olds, news, REPLACE_ON, [], { deleteBeforeReplace: true });
   },
   async delete() {
     // Nothing to undo on the node.

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from "yaml";
-import { validateObjects } from "../kubernetes/platform/schema-validation";
+import { validateObjects } from "../kubernetes/testing/schema-validation";
 import { CILIUM_VALUES, ciliumInlineManifest, ciliumInstallObjects, ciliumProblems } from "./cilium";
 
 const CLI = `quay.io/cilium/cilium-cli:v0.18.9@sha256:${"c".repeat(64)}`;

@@ -13,6 +13,7 @@
  * version here is raised with it so a rebuilt cluster installs the same release.
  */
 import { Document } from "yaml";
+import { isDigestPinnedImage } from "../common/validation";
 
 /** A pinned Cilium. */
 export interface CiliumSettings {
@@ -44,7 +45,7 @@ export function ciliumProblems(settings: CiliumSettings): string[] {
   if (!/^\d+\.\d+\.\d+$/.test(settings.version)) {
     problems.push(`cilium.version '${settings.version}' must be a Cilium release X.Y.Z, e.g. 1.18.0`);
   }
-  if (!/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$/.test(settings.cliImage)) {
+  if (!isDigestPinnedImage(settings.cliImage)) {
     problems.push(`cilium.cliImage '${settings.cliImage}' must be an image pinned by digest (@sha256:<64 hex>)`);
   }
   return problems;

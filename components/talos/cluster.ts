@@ -3,6 +3,7 @@ import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { isIPv4 } from "node:net";
+import { isDnsLabel, isIpv4Cidr } from "../common/validation";
 import { Bootstrap } from "./bootstrap";
 import { TalosAdminCredentials } from "./credentials";
 import { KubernetesApiReady } from "./health";
@@ -225,13 +226,6 @@ export function machineConfigSha256(machineConfig: string): string {
   return createHash("sha256").update(machineConfig).digest("hex");
 }
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
-function isCidr4(value: string): boolean {
-  const [address, prefix, ...rest] = value.split("/");
-  return rest.length === 0 && isIPv4(address) && /^\d{1,2}$/.test(prefix ?? "") && Number(prefix) <= 32;
-}
-
 function ipOf(address: string): string {
   return address.split("/")[0];
 }
@@ -258,7 +252,7 @@ function validate(args: TalosClusterArgs, sizes: Record<TalosRole, RoleSize>): s
   const problems: string[] = [];
   const workers = args.workers ?? [];
   const all = [...args.controlPlanes, ...workers];
-  if (!DNS_LABEL.test(args.clusterName)) {
+  if (!isDnsLabel(args.clusterName)) {
     problems.push(`clusterName '${args.clusterName}' must be a lowercase DNS label, e.g. lab`);
   }
   const talosVersion = args.talosVersion ?? DEFAULT_TALOS_VERSION;
@@ -312,10 +306,10 @@ function validate(args: TalosClusterArgs, sizes: Record<TalosRole, RoleSize>): s
   if (args.nameservers.length === 0) problems.push("nameservers must name at least one DNS server");
   for (const [index, node] of all.entries()) {
     const key = index < count ? `controlPlanes[${index}]` : `workers[${index - count}]`;
-    if (!DNS_LABEL.test(node.hostname)) {
+    if (!isDnsLabel(node.hostname)) {
       problems.push(`${key}.hostname '${node.hostname}' must be a lowercase DNS label, e.g. talos-cp-1`);
     }
-    if (!isCidr4(node.address)) {
+    if (!isIpv4Cidr(node.address)) {
       problems.push(`${key}.address '${node.address}' must be IPv4 with its prefix, e.g. 192.168.10.11/24`);
     } else if (index < count && isIPv4(args.vip) && !sameSubnet(node.address, args.vip)) {
       problems.push(

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { stringify } from "yaml";
+import { isDnsLabel } from "../common/validation";
 import { KUBERNETES_API_PORT } from "./machine-config";
 
 /** What the admin kubeconfig is rendered from, as plain values. */
@@ -116,8 +117,6 @@ export interface TalosAdminCredentialsArgs {
   readonly earlyRenewalHours?: number;
 }
 
-const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
 /**
  * The cluster's admin credentials, derived from our own CAs instead of fetched from a node (as Talos does in
  * https://github.com/siderolabs/talos/blob/v1.11.6/pkg/kubeconfig/generate.go and
@@ -142,7 +141,7 @@ export class TalosAdminCredentials extends pulumi.ComponentResource {
 
   constructor(name: string, args: TalosAdminCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("foundation:talos:AdminCredentials", name, {}, opts);
-    if (!CLUSTER_NAME.test(args.clusterName)) {
+    if (!isDnsLabel(args.clusterName)) {
       throw new pulumi.ResourceError(
         `TalosAdminCredentials '${name}': clusterName '${args.clusterName}' must be a lowercase DNS label, ` +
           "the same name the machine configs use",

@@ -3,9 +3,9 @@ import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesApiTarget, ReadinessTiming, waitForKubernetesApi } from "./health";
-import { RetryClock } from "./retry";
-import { CLIENT, LOCALHOST_SERVER, openTestPki, TestCertificate, TestPki } from "./test-pki";
-import { fakeClock } from "./fake-clock";
+import { RetryClock } from "../common/retry";
+import { CLIENT, LOCALHOST_SERVER, openTestPki, TestCertificate, TestPki } from "./testing";
+import { fakeClock } from "../common/testing";
 
 const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
 pulumi.runtime.setMocks(

@@ -2,7 +2,8 @@ import { request } from "node:https";
 import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { KUBERNETES_API_PORT } from "./machine-config";
-import { AttemptResult, retryUntil, RetryClock, systemClock } from "./retry";
+import { diffFields } from "../common/dynamic";
+import { AttemptResult, retryUntil, RetryClock, systemClock } from "../common/retry";
 import { moduleProvider } from "../common/module-provider";
 
 /** Where and as whom to ask the Kubernetes API whether it is ready, as plain values. */
@@ -152,8 +153,7 @@ export const readinessProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `${host}:${port}`, outs: { host, port, triggers } };
   },
   async diff(_id: string, olds: Partial<ReadinessInputs>, news: ReadinessInputs) {
-    const replaces = RECHECK_ON.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
-    return { changes: replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: true };
+    return diffFields(olds, news, RECHECK_ON, [], { deleteBeforeReplace: true });
   },
   async delete() {
     // A wait leaves nothing behind.

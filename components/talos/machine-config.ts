@@ -1,5 +1,6 @@
 import { isIPv4 } from "node:net";
 import { Document } from "yaml";
+import { isDnsLabel, isHostname, isIpv4Cidr } from "../common/validation";
 import { installerImage } from "./image-factory";
 import type { CertificateAndKey, TalosSecretsBundle } from "./secrets";
 
@@ -151,8 +152,6 @@ export interface MachineConfigInput {
 /** A YAML document as a plain object. */
 export type TalosDocument = Record<string, unknown>;
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const VERSION = /^v(\d+)\.(\d+)\.(\d+)$/;
 const KUBERNETES_VERSION = /^\d+\.\d+\.\d+$/;
 const LINK_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
@@ -164,11 +163,6 @@ const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/;
 
 /** The Kubernetes API server port on the control planes and the VIP. */
 export const KUBERNETES_API_PORT = 6443;
-
-function isCidr4(value: string): boolean {
-  const [address, prefix, ...rest] = value.split("/");
-  return rest.length === 0 && isIPv4(address) && /^\d{1,2}$/.test(prefix ?? "") && Number(prefix) <= 32;
-}
 
 function lineOf(talosVersion: string): TalosLine | undefined {
   const match = VERSION.exec(talosVersion);
@@ -196,7 +190,7 @@ function validate(input: MachineConfigInput): void {
   const check = (ok: boolean, message: string) => {
     if (!ok) problems.push(message);
   };
-  check(DNS_LABEL.test(cluster.clusterName), `clusterName '${cluster.clusterName}' must be a lowercase DNS label`);
+  check(isDnsLabel(cluster.clusterName), `clusterName '${cluster.clusterName}' must be a lowercase DNS label`);
   check(lineOf(cluster.talosVersion) !== undefined, unsupportedVersion(cluster.talosVersion));
   if (cluster.kubernetesVersion !== undefined) {
     check(
@@ -215,17 +209,18 @@ function validate(input: MachineConfigInput): void {
   ] as const) {
     if (cidrs === undefined) continue;
     check(cidrs.length > 0, `${key} must not be empty; leave it unset for Talos's default`);
-    for (const cidr of cidrs) check(isCidr4(cidr), `${key} entry '${cidr}' must be an IPv4 CIDR, e.g. 10.244.0.0/16`);
+    for (const cidr of cidrs)
+      check(isIpv4Cidr(cidr), `${key} entry '${cidr}' must be an IPv4 CIDR, e.g. 10.244.0.0/16`);
   }
   if (cluster.dnsDomain !== undefined) {
-    check(DNS_NAME.test(cluster.dnsDomain), `dnsDomain '${cluster.dnsDomain}' must be a DNS name, e.g. cluster.local`);
+    check(isHostname(cluster.dnsDomain), `dnsDomain '${cluster.dnsDomain}' must be a DNS name, e.g. cluster.local`);
   }
   for (const server of cluster.timeServers ?? []) {
-    check(isIPv4(server) || DNS_NAME.test(server), `timeServers entry '${server}' must be a host name or IPv4 address`);
+    check(isIPv4(server) || isHostname(server), `timeServers entry '${server}' must be a host name or IPv4 address`);
   }
-  check(DNS_LABEL.test(node.hostname), `hostname '${node.hostname}' must be a lowercase DNS label, e.g. talos-cp-1`);
+  check(isDnsLabel(node.hostname), `hostname '${node.hostname}' must be a lowercase DNS label, e.g. talos-cp-1`);
   check(
-    isCidr4(node.address),
+    isIpv4Cidr(node.address),
     `address '${node.address}' of ${node.hostname} must be IPv4/prefix, e.g. 192.168.10.11/24`,
   );
   check(isIPv4(node.gateway), `gateway '${node.gateway}' of ${node.hostname} must be an IPv4 address`);
@@ -260,7 +255,7 @@ function validate(input: MachineConfigInput): void {
     check(volume.diskSelector.trim().length > 0, `userVolumes diskSelector of ${node.hostname} must not be empty`);
   }
   for (const manifest of cluster.inlineManifests ?? []) {
-    check(DNS_LABEL.test(manifest.name), `inlineManifests name '${manifest.name}' must be a lowercase DNS label`);
+    check(isDnsLabel(manifest.name), `inlineManifests name '${manifest.name}' must be a lowercase DNS label`);
   }
   if (cluster.talosApiAccess !== undefined) {
     // The roles of pkg/machinery/role/role.go; os:admin is never handed to a pod.
@@ -269,7 +264,7 @@ function validate(input: MachineConfigInput): void {
       check(roles.includes(role), `talosApiAccess role '${role}' must be one of ${roles.join(", ")}`);
     }
     for (const namespace of cluster.talosApiAccess.namespaces) {
-      check(DNS_LABEL.test(namespace), `talosApiAccess namespace '${namespace}' must be a namespace name`);
+      check(isDnsLabel(namespace), `talosApiAccess namespace '${namespace}' must be a namespace name`);
     }
   }
   if (problems.length > 0) throw new Error(`Talos machine config: ${problems.join("; ")}`);

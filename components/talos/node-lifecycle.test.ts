@@ -7,7 +7,7 @@ import {
   startNodeDoubles,
 } from "../../tools/engine/talos-doubles";
 import type { TalosApiTarget } from "./bootstrap";
-import { fakeClock } from "./fake-clock";
+import { fakeClock } from "../common/testing";
 import { DEFAULT_TALOS_VERSION, renderMachineConfig } from "./machine-config";
 import {
   applyMachineConfig,
@@ -19,7 +19,7 @@ import {
   waitForNodeHealthy,
 } from "./node-lifecycle";
 import type { TalosSecretsBundle } from "./secrets";
-import { CLIENT, openTestPki, TestCertificate, TestPki } from "./test-pki";
+import { CLIENT, openTestPki, TestCertificate, TestPki } from "./testing";
 
 pulumi.runtime.setMocks(
   { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs },

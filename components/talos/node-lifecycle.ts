@@ -37,7 +37,8 @@ import {
   MachineApi,
 } from "./machine-api";
 import { KUBERNETES_API_PORT } from "./machine-config";
-import { AttemptResult, retryUntil, RetryClock, systemClock } from "./retry";
+import { diffFields } from "../common/dynamic";
+import { AttemptResult, retryUntil, RetryClock, systemClock } from "../common/retry";
 import { kubernetesUpgradeProblem, talosUpgradeProblem } from "./versions";
 import { moduleProvider } from "../common/module-provider";
 
@@ -340,12 +341,8 @@ function timingOf(inputs: NodeInputs): LifecycleTiming {
   };
 }
 
-/** Which of `keys` differ between the old outputs and the new inputs; those in `replaceOn` replace. */
-function diffOf<T>(olds: Partial<T>, news: T, keys: readonly (keyof T)[], replaceOn: readonly (keyof T)[]) {
-  const changed = keys.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
-  const replaces = changed.filter((key) => replaceOn.includes(key)).map(String);
-  return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
-}
+/** The inputs that name another node: a change replaces the resource; the other keys update it in place. */
+const REPLACE_ON = ["node", "port", "vmId"] as const;
 
 interface ApplyInputs extends NodeInputs {
   readonly machineConfig: string;
@@ -381,7 +378,7 @@ export const machineConfigApplyProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `${inputs.node}:${inputs.port}`, outs: applyOutputs(inputs, mode) };
   },
   async diff(_id: string, olds: Partial<ApplyInputs>, news: ApplyInputs) {
-    return diffOf(olds, news, APPLY_KEYS, ["node", "port", "vmId"]);
+    return diffFields(olds, news, REPLACE_ON, APPLY_KEYS);
   },
   async update(_id: string, _olds: Partial<ApplyInputs>, news: ApplyInputs) {
     const mode = await applyMachineConfig(talosTarget(news), news.machineConfig, timingOf(news));
@@ -424,7 +421,7 @@ export const talosUpgradeProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `${inputs.node}:${inputs.port}`, outs: upgradeOutputs(inputs, outcome) };
   },
   async diff(_id: string, olds: Partial<UpgradeInputs>, news: UpgradeInputs) {
-    return diffOf(olds, news, UPGRADE_KEYS, ["node", "port", "vmId"]);
+    return diffFields(olds, news, REPLACE_ON, UPGRADE_KEYS);
   },
   async update(_id: string, _olds: Partial<UpgradeInputs>, news: UpgradeInputs) {
     const outcome = await upgradeTalos(talosTarget(news), upgradeTargetOf(news), timingOf(news));
@@ -496,7 +493,7 @@ export const nodeHealthyProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `${inputs.node}:${inputs.port}`, outs: healthOutputs(inputs) };
   },
   async diff(_id: string, olds: Partial<HealthInputs>, news: HealthInputs) {
-    return diffOf(olds, news, HEALTH_KEYS, ["node", "port", "vmId"]);
+    return diffFields(olds, news, REPLACE_ON, HEALTH_KEYS);
   },
   async update(_id: string, _olds: Partial<HealthInputs>, news: HealthInputs) {
     await waitFor(news);

@@ -1,5 +1,5 @@
 import { runResourcePolicy, UNKNOWN } from "../testing";
-import { container, deployment } from "./fixtures";
+import { container, deployment } from "./testing";
 import { imagePinProblem } from "./image";
 import { kubernetesContainerImagePinned } from "./kubernetes-container-image-pinned";
 

@@ -1,5 +1,5 @@
 import { runResourcePolicy, UNKNOWN } from "../testing";
-import { container, deployment } from "./fixtures";
+import { container, deployment } from "./testing";
 import { kubernetesContainerNoPrivilegeEscalation } from "./kubernetes-container-no-privilege-escalation";
 
 const ESCALATES =

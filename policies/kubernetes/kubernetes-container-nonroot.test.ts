@@ -1,5 +1,5 @@
 import { runResourcePolicy, UNKNOWN } from "../testing";
-import { container, deployment } from "./fixtures";
+import { container, deployment } from "./testing";
 import { kubernetesContainerNonroot } from "./kubernetes-container-nonroot";
 
 const ROOT =

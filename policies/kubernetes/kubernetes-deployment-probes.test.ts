@@ -1,5 +1,5 @@
 import { runResourcePolicy, UNKNOWN } from "../testing";
-import { container, deployment, GOOD_CONTAINER } from "./fixtures";
+import { container, deployment, GOOD_CONTAINER } from "./testing";
 import { kubernetesDeploymentProbes } from "./kubernetes-deployment-probes";
 
 const run = (changes: Record<string, unknown>) =>

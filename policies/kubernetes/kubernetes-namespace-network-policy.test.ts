@@ -1,5 +1,5 @@
 import { fixtureUrn, runStackPolicy, StackResourceFixture, UNKNOWN } from "../testing";
-import { deployment } from "./fixtures";
+import { deployment } from "./testing";
 import { kubernetesNamespaceNetworkPolicy } from "./kubernetes-namespace-network-policy";
 
 const NAMESPACE: StackResourceFixture = {

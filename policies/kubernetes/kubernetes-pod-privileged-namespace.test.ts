@@ -1,5 +1,5 @@
 import { fixtureUrn, runStackPolicy, StackResourceFixture, UNKNOWN } from "../testing";
-import { container, deployment } from "./fixtures";
+import { container, deployment } from "./testing";
 import { kubernetesPodPrivilegedNamespace } from "./kubernetes-pod-privileged-namespace";
 
 const namespace = (name: string, enforce: string): StackResourceFixture => ({

@@ -1,5 +1,5 @@
 import { runResourcePolicy, UNKNOWN } from "../testing";
-import { runnerVm, talosVm } from "./fixtures";
+import { runnerVm, talosVm } from "./testing";
 import { proxmoxVmQemuAgentEnabled } from "./proxmox-vm-qemu-agent-enabled";
 
 describe("proxmox-vm-qemu-agent-enabled", () => {

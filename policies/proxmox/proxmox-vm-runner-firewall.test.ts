@@ -1,5 +1,5 @@
 import { runResourcePolicy, UNKNOWN } from "../testing";
-import { runnerVm, talosVm } from "./fixtures";
+import { runnerVm, talosVm } from "./testing";
 import { proxmoxVmRunnerFirewall } from "./proxmox-vm-runner-firewall";
 
 const run = (networkDevices: unknown[]) => runResourcePolicy(proxmoxVmRunnerFirewall, runnerVm({ networkDevices }));

@@ -1,7 +1,7 @@
 import { asList, asObject, defineResourcePolicy, whenKnown } from "../policy";
 import { tagsOf, VM_TYPE, vmLabel } from "./vms";
 
-/** The tag components/proxmox/runner-vm.ts gives the runner manager's VM. */
+/** The tag components/runner/vm.ts gives the runner manager's VM. */
 const RUNNER_TAG = "gitlab-runner";
 
 /**
@@ -14,7 +14,7 @@ export const proxmoxVmRunnerFirewall = defineResourcePolicy({
   description: "Every network device of the GitLab runner VM has the Proxmox firewall enabled.",
   severity: "high",
   remediationSteps:
-    "Set firewall: true on every entry of networkDevices of the runner VM (components/proxmox/runner-vm.ts does), " +
+    "Set firewall: true on every entry of networkDevices of the runner VM (components/runner/vm.ts does), " +
     "and enable the firewall for the VM and the datacenter with the rules docs/runbooks/runner.md lists.",
   url: "https://pve.proxmox.com/pve-docs/chapter-pve-firewall.html",
   area: "proxmox",

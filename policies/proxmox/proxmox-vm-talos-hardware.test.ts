@@ -1,5 +1,5 @@
 import { runResourcePolicy, UNKNOWN } from "../testing";
-import { runnerVm, talosVm } from "./fixtures";
+import { runnerVm, talosVm } from "./testing";
 import { proxmoxVmTalosHardware } from "./proxmox-vm-talos-hardware";
 
 const run = (changes: Record<string, unknown>) => runResourcePolicy(proxmoxVmTalosHardware, talosVm("worker", changes));

@@ -1,5 +1,5 @@
 import { runResourcePolicy, UNKNOWN } from "../testing";
-import { runnerVm, talosVm } from "./fixtures";
+import { runnerVm, talosVm } from "./testing";
 import { proxmoxVmTalosResources } from "./proxmox-vm-talos-resources";
 
 describe("proxmox-vm-talos-resources", () => {

@@ -24,6 +24,7 @@ const STATEFUL: [string, ResourceFixture][] = [
       props: {},
     },
   ],
+  ["GitLab project", { type: "pulumi-nodejs:dynamic/gitlab:Project", name: "gitops-project", props: {} }],
   ["data volume", { type: "kubernetes:core/v1:PersistentVolumeClaim", name: "eve-data", props: {} }],
   ["data volume", { type: "kubernetes:core/v1:PersistentVolume", name: "eve-pv", props: {} }],
 ];

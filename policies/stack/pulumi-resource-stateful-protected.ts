@@ -17,6 +17,8 @@ const STATEFUL: readonly {
     matches: (type, chain) => BUCKET_TYPES.includes(type) && chain.includes("foundation:aws:StateBackend"),
   },
   { what: "Talos secret", matches: (_type, chain) => chain.slice(0, -1).includes("foundation:talos:Secrets") },
+  // A GitLab project holds a repository's history, issues and merge requests: nothing a stack can recreate.
+  { what: "GitLab project", matches: (type) => type === "pulumi-nodejs:dynamic/gitlab:Project" },
   {
     what: "data volume",
     matches: (type) =>
@@ -32,12 +34,12 @@ function kindOf(args: ResourceValidationArgs): string | undefined {
 
 /**
  * Stateful or irreplaceable resources are `protect`ed: the state bucket, KMS keys (deleting one destroys everything
- * encrypted with it), the Talos secrets bundle (the cluster's CAs and keys) and data volumes. A removed line or a
+ * encrypted with it), the Talos secrets bundle (the cluster's CAs and keys), GitLab projects and data volumes. A removed line or a
  * replacement must then stop `pulumi up` instead of destroying data (docs/architecture.md, "Protection").
  */
 export const pulumiResourceStatefulProtected = defineResourcePolicy({
   name: "pulumi-resource-stateful-protected",
-  description: "The state bucket, KMS keys, Talos secrets and data volumes are protected.",
+  description: "The state bucket, KMS keys, Talos secrets, GitLab projects and data volumes are protected.",
   severity: "critical",
   remediationSteps:
     "Create the resource with the resource option protect: true (on the resource itself: a child's own option wins " +

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { record } from "../../../tools/plan/testing";
-import { validateObjects } from "../platform/schema-validation";
+import { validateObjects } from "../testing/schema-validation";
 import { ETCD_SNAPSHOT_JOB, EtcdBackup, EtcdBackupArgs, EtcdBackupInput, renderEtcdBackup } from "./etcd-backup";
 
 const DIGEST = `@sha256:${"d".repeat(64)}`;

@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ICronJob } from "kubernetes-models/batch/v1/CronJob";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { ExternalSecret } from "../../apps/eve-skill-farm";
+import { isDigestPinnedImage } from "../../common/validation";
 import {
   AWS_CREDENTIAL_KEYS,
   createNetworkPolicy,
@@ -118,8 +119,7 @@ export function etcdBackupProblems(input: EtcdBackupInput): string[] {
     ["talosctlImage", input.talosctlImage],
     ["awsCliImage", input.awsCliImage],
   ] as const) {
-    if (!/@sha256:[0-9a-f]{64}$/.test(image))
-      problems.push(`${key} '${image}' must be pinned by digest (@sha256:<64 hex>)`);
+    if (!isDigestPinnedImage(image)) problems.push(`${key} '${image}' must be pinned by digest (@sha256:<64 hex>)`);
   }
   if (input.controlPlanes.length === 0) problems.push("controlPlanes must name at least one control-plane IP");
   if (!/^([A-Za-z0-9!_.*'()-]+\/)+$/.test(input.destination.keyPrefix)) {

@@ -15,8 +15,6 @@ import {
 
 /** Let's Encrypt's production ACME directory. */
 export const LETS_ENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
-/** Let's Encrypt's staging ACME directory: untrusted certificates, generous rate limits. */
-export const LETS_ENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory";
 
 /** Labels of cert-manager's webhook pods in the chart. */
 export const CERT_MANAGER_WEBHOOK_LABELS = {
@@ -139,13 +137,19 @@ export class CertManager extends pulumi.ComponentResource {
     const namespaceName = args.namespace ?? "cert-manager";
     const issuerName = args.clusterIssuerName ?? "letsencrypt";
     const server = args.acmeServer ?? LETS_ENCRYPT_PRODUCTION;
-    requireDnsLabel("CertManager", name, "namespace", namespaceName);
-    requireDnsLabel("CertManager", name, "clusterIssuerName", issuerName);
+    requireDnsLabel(this, "CertManager", name, "namespace", namespaceName);
+    requireDnsLabel(this, "CertManager", name, "clusterIssuerName", issuerName);
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.email)) {
-      throw new Error(`CertManager '${name}': email '${args.email}' must be an address the ACME CA can write to`);
+      throw new pulumi.ResourceError(
+        `CertManager '${name}': email '${args.email}' must be an address the ACME CA can write to`,
+        this,
+      );
     }
     if (!server.startsWith("https://")) {
-      throw new Error(`CertManager '${name}': acmeServer '${server}' must be an https:// ACME directory URL`);
+      throw new pulumi.ResourceError(
+        `CertManager '${name}': acmeServer '${server}' must be an https:// ACME directory URL`,
+        this,
+      );
     }
 
     const namespace = createNamespace(`${name}-namespace`, namespaceName, "restricted", this);

@@ -8,6 +8,7 @@ import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/Netw
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IResourceRequirements } from "kubernetes-models/v1/ResourceRequirements";
 import type { ISecret } from "kubernetes-models/v1/Secret";
+import { isDnsLabel } from "../../common/validation";
 
 /** A Pod Security Standard level (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
@@ -253,11 +254,18 @@ export function createRelease(
   );
 }
 
-/** Throws when `value` is not a DNS-1123 label (namespace, release and object names). */
-export function requireDnsLabel(component: string, name: string, arg: string, value: string): void {
-  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(value)) {
-    throw new Error(
+/** Throws, as an error of `resource`, when `value` is not a DNS-1123 label (namespace, release and object names). */
+export function requireDnsLabel(
+  resource: pulumi.Resource,
+  component: string,
+  name: string,
+  arg: string,
+  value: string,
+): void {
+  if (!isDnsLabel(value)) {
+    throw new pulumi.ResourceError(
       `${component} '${name}': ${arg} '${value}' must be a DNS label (lowercase letters, digits and inner hyphens, at most 63 characters)`,
+      resource,
     );
   }
 }

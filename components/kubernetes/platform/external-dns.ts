@@ -91,18 +91,23 @@ export class ExternalDns extends pulumi.ComponentResource {
     super("foundation:kubernetes:ExternalDns", name, {}, opts);
     const namespaceName = args.namespace ?? "external-dns";
     const policy = args.policy ?? "sync";
-    requireDnsLabel("ExternalDns", name, "namespace", namespaceName);
+    requireDnsLabel(this, "ExternalDns", name, "namespace", namespaceName);
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(args.txtOwnerId)) {
-      throw new Error(
+      throw new pulumi.ResourceError(
         `ExternalDns '${name}': txtOwnerId '${args.txtOwnerId}' must be a short stable id (lowercase letters, digits, hyphens), e.g. lab`,
+        this,
       );
     }
     if (policy !== "sync" && policy !== "upsert-only") {
-      throw new Error(`ExternalDns '${name}': policy '${policy as string}' must be sync or upsert-only`);
+      throw new pulumi.ResourceError(
+        `ExternalDns '${name}': policy '${policy as string}' must be sync or upsert-only`,
+        this,
+      );
     }
     if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(args.domain)) {
-      throw new Error(
+      throw new pulumi.ResourceError(
         `ExternalDns '${name}': domain '${args.domain}' must be a lowercase DNS name such as lab.example.com`,
+        this,
       );
     }
 

@@ -12,6 +12,7 @@ import {
   requireDnsLabel,
   resources,
 } from "./common";
+import { isAwsRegion } from "../../common/validation";
 
 /** Labels of the External Secrets webhook pods in the chart. */
 export const EXTERNAL_SECRETS_WEBHOOK_LABELS = { "app.kubernetes.io/name": "external-secrets-webhook" } as const;
@@ -123,11 +124,14 @@ export class ExternalSecrets extends pulumi.ComponentResource {
     const namespaceName = args.namespace ?? "external-secrets";
     const storeName = args.clusterSecretStoreName ?? "aws-secrets-manager";
     const allowedNamespaces = args.allowedNamespaces ?? [];
-    requireDnsLabel("ExternalSecrets", name, "namespace", namespaceName);
-    requireDnsLabel("ExternalSecrets", name, "clusterSecretStoreName", storeName);
-    allowedNamespaces.forEach((ns) => requireDnsLabel("ExternalSecrets", name, "allowedNamespaces", ns));
-    if (!/^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(args.region)) {
-      throw new Error(`ExternalSecrets '${name}': region '${args.region}' must be an AWS region such as eu-central-1`);
+    requireDnsLabel(this, "ExternalSecrets", name, "namespace", namespaceName);
+    requireDnsLabel(this, "ExternalSecrets", name, "clusterSecretStoreName", storeName);
+    allowedNamespaces.forEach((ns) => requireDnsLabel(this, "ExternalSecrets", name, "allowedNamespaces", ns));
+    if (!isAwsRegion(args.region)) {
+      throw new pulumi.ResourceError(
+        `ExternalSecrets '${name}': region '${args.region}' must be an AWS region such as eu-central-1`,
+        this,
+      );
     }
 
     const namespace = createNamespace(`${name}-namespace`, namespaceName, "restricted", this);

@@ -2,7 +2,7 @@ import * as kubernetes from "@pulumi/kubernetes";
 import { record } from "../../../tools/plan/testing";
 import { CHARTS } from "./common";
 import { ipAddressPoolSpec, isAddressEntry, l2AdvertisementSpec, MetalLb, MetalLbArgs, metallbValues } from "./metallb";
-import { recordedObjects, validateObjects } from "./schema-validation";
+import { recordedObjects, validateObjects } from "../testing/schema-validation";
 
 async function recordMetalLb(args: MetalLbArgs) {
   return record(() => {

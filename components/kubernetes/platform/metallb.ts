@@ -109,17 +109,19 @@ export class MetalLb extends pulumi.ComponentResource {
   constructor(name: string, args: MetalLbArgs, opts?: pulumi.ComponentResourceOptions) {
     super("foundation:kubernetes:MetalLb", name, {}, opts);
     const namespaceName = args.namespace ?? "metallb-system";
-    requireDnsLabel("MetalLb", name, "namespace", namespaceName);
-    requireDnsLabel("MetalLb", name, "name", name);
+    requireDnsLabel(this, "MetalLb", name, "namespace", namespaceName);
+    requireDnsLabel(this, "MetalLb", name, "name", name);
     if (args.addresses.length === 0) {
-      throw new Error(
+      throw new pulumi.ResourceError(
         `MetalLb '${name}': addresses is empty; give at least one range such as 192.168.1.240-192.168.1.250`,
+        this,
       );
     }
     const bad = args.addresses.filter((entry) => !isAddressEntry(entry));
     if (bad.length > 0) {
-      throw new Error(
+      throw new pulumi.ResourceError(
         `MetalLb '${name}': addresses ${bad.map((b) => `'${b}'`).join(", ")} must be IPv4 ranges (a.b.c.d-a.b.c.e, ascending) or CIDRs (a.b.c.d/n)`,
+        this,
       );
     }
 

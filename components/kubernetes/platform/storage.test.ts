@@ -1,6 +1,6 @@
 import * as kubernetes from "@pulumi/kubernetes";
 import { record } from "../../../tools/plan/testing";
-import { recordedObjects, validateObjects } from "./schema-validation";
+import { recordedObjects, validateObjects } from "../testing/schema-validation";
 import { CHARTS } from "./common";
 import { localPathValues, proxmoxCsiValues, proxmoxTopologyLabels, Storage, StorageArgs } from "./storage";
 

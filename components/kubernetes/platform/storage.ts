@@ -163,24 +163,27 @@ export class Storage extends pulumi.ComponentResource {
     const storageClassName = args.storageClassName ?? backend.kind;
     const reclaimPolicy = args.reclaimPolicy ?? "Retain";
     const namespaceName = args.namespace ?? (backend.kind === "proxmox-csi" ? "csi-proxmox" : "local-path-storage");
-    requireDnsLabel("Storage", name, "namespace", namespaceName);
-    requireDnsLabel("Storage", name, "storageClassName", storageClassName);
+    requireDnsLabel(this, "Storage", name, "namespace", namespaceName);
+    requireDnsLabel(this, "Storage", name, "storageClassName", storageClassName);
 
     const localPath = backend.kind === "local-path" ? (backend.path ?? "/var/mnt/local-path-provisioner") : "";
     if (backend.kind === "proxmox-csi") {
       if (!/^https:\/\/[^/]+(:[0-9]+)?\/api2\/json$/.test(backend.url)) {
-        throw new Error(
+        throw new pulumi.ResourceError(
           `Storage '${name}': backend.url '${backend.url}' must be the Proxmox API URL, https://<host>:8006/api2/json`,
+          this,
         );
       }
       if (!/^[^@!\s]+@[^@!\s]+![^@!\s]+$/.test(backend.tokenId)) {
-        throw new Error(
+        throw new pulumi.ResourceError(
           `Storage '${name}': backend.tokenId '${backend.tokenId}' must be user@realm!token, e.g. kubernetes-csi@pve!csi`,
+          this,
         );
       }
     } else if (!localPath.startsWith("/var/")) {
-      throw new Error(
+      throw new pulumi.ResourceError(
         `Storage '${name}': backend.path '${localPath}' must be under /var (Talos's only writable file system), e.g. /var/mnt/local-path-provisioner`,
+        this,
       );
     }
 

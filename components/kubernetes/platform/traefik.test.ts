@@ -1,7 +1,7 @@
 import * as kubernetes from "@pulumi/kubernetes";
 import { record } from "../../../tools/plan/testing";
 import { CHARTS } from "./common";
-import { recordedObjects, validateObjects } from "./schema-validation";
+import { recordedObjects, validateObjects } from "../testing/schema-validation";
 import { Traefik, TraefikArgs, traefikValues } from "./traefik";
 
 async function recordTraefik(args: TraefikArgs = {}) {

@@ -86,14 +86,18 @@ export class Traefik extends pulumi.ComponentResource {
     const namespaceName = args.namespace ?? "traefik";
     const ingressClassName = args.ingressClassName ?? "traefik";
     const replicas = args.replicas ?? 2;
-    requireDnsLabel("Traefik", name, "namespace", namespaceName);
-    requireDnsLabel("Traefik", name, "ingressClassName", ingressClassName);
+    requireDnsLabel(this, "Traefik", name, "namespace", namespaceName);
+    requireDnsLabel(this, "Traefik", name, "ingressClassName", ingressClassName);
     if (!Number.isInteger(replicas) || replicas < 1) {
-      throw new Error(`Traefik '${name}': replicas must be a whole number of at least 1, got ${replicas}`);
+      throw new pulumi.ResourceError(
+        `Traefik '${name}': replicas must be a whole number of at least 1, got ${replicas}`,
+        this,
+      );
     }
     if (args.loadBalancerIp !== undefined && !isIPv4(args.loadBalancerIp)) {
-      throw new Error(
+      throw new pulumi.ResourceError(
         `Traefik '${name}': loadBalancerIp '${args.loadBalancerIp}' must be one IPv4 address from the MetalLB pool`,
+        this,
       );
     }
 

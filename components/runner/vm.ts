@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { FirewallPolicy, METRICS_PORTS } from "./cloud-init";
-import { CloudImage, cloudInitVmProblems, createCloudInitVm, ProxmoxFirewallRule } from "./cloud-init-vm";
+import { CloudImage, cloudInitVmProblems, createCloudInitVm, ProxmoxFirewallRule } from "../proxmox/cloud-init-vm";
+import { FirewallPolicy, METRICS_PORTS } from "./user-data";
 
 /** Arguments of {@link RunnerVm}. */
 export interface RunnerVmArgs {
@@ -27,7 +27,7 @@ export interface RunnerVmArgs {
   readonly ipv4: { readonly address: string; readonly gateway: string };
   readonly dnsServers: readonly string[];
   readonly image: CloudImage;
-  /** The rendered cloud-init user-data (components/proxmox/cloud-init.ts); secret, it carries tokens and keys. */
+  /** The rendered cloud-init user-data (components/runner/user-data.ts); secret, it carries tokens and keys. */
   readonly userData: pulumi.Input<string>;
   /** Who may reach the VM: the same policy the user-data's guest firewall enforces. */
   readonly firewall: FirewallPolicy;

@@ -1,8 +1,8 @@
-/** Test fixtures of the Proxmox policies: VMs shaped as components/proxmox creates them. */
+/** Test fixtures of the Proxmox policies: VMs shaped as components/runner/vm.ts and components/talos/cluster.ts make them. */
 import type { ResourceFixture } from "../testing";
 import { VM_TYPE } from "./vms";
 
-/** The runner VM, as components/proxmox/runner-vm.ts creates it, with `changes` merged in. */
+/** The runner VM, as components/runner/vm.ts creates it, with `changes` merged in. */
 export function runnerVm(changes: Record<string, unknown> = {}): ResourceFixture {
   return {
     type: VM_TYPE,

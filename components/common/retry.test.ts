@@ -1,5 +1,5 @@
 import { AttemptResult, retryUntil, RetryClock } from "./retry";
-import { fakeClock } from "./fake-clock";
+import { fakeClock } from "./testing";
 
 /** Attempts that answer "not yet" `failures` times, then done with "value"; records the time each one had left. */
 function script(failures: number) {

@@ -1,8 +1,8 @@
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { record } from "../../tools/plan/testing";
-import { snippetFileName } from "./cloud-init-vm";
-import { RunnerVm, RunnerVmArgs } from "./runner-vm";
+import { snippetFileName } from "../proxmox/cloud-init-vm";
+import { RunnerVm, RunnerVmArgs } from "./vm";
 
 const VM = "proxmoxve:index/vmLegacy:VmLegacy";
 const args: RunnerVmArgs = {

@@ -1,4 +1,4 @@
-/** Test support: a {@link RetryClock} whose sleeps return at once and are recorded, so backoff is asserted exactly. */
+/** Test support of the common modules: a {@link RetryClock} whose sleeps return at once and are recorded, so backoff is asserted exactly. */
 import { RetryClock } from "./retry";
 
 /** A clock that only moves when something sleeps on it. */
