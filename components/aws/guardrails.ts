@@ -90,9 +90,36 @@ export const BOUNDARY_REMOVAL_ACTIONS = [
 ] as const;
 
 /**
+ * What an EC2 Image Builder build instance does (components/aws/runner-image.ts): the Systems Manager agent that
+ * receives Image Builder's commands, and AWSTOE fetching its component and writing its log; the data-plane halves
+ * of the AWS managed policies `AmazonSSMManagedInstanceCore` and `EC2InstanceProfileForImageBuilder`
+ * (https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-builder-setting-up.html). No SSM action that
+ * sends commands, reads parameters or documents of others is among them.
+ */
+export const IMAGE_BUILD_ACTIONS = [
+  "ssm:UpdateInstanceInformation",
+  "ssm:ListInstanceAssociations",
+  "ssm:UpdateInstanceAssociationStatus",
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+  "ec2messages:AcknowledgeMessage",
+  "ec2messages:DeleteMessage",
+  "ec2messages:FailMessage",
+  "ec2messages:GetEndpoint",
+  "ec2messages:GetMessages",
+  "ec2messages:SendReply",
+  "imagebuilder:GetComponent",
+  "logs:CreateLogStream",
+  "logs:PutLogEvents",
+] as const;
+
+/**
  * What any identity a CI role creates may ever do: the data-plane actions of the runner fleet's manager (the
- * fleeting plugin and the cache), of the lab's ExternalDNS and cert-manager (its zone) and of External Secrets (its
- * secrets), and nothing that manages IAM, keys, buckets, accounts or Identity Center. A workload that needs more
+ * fleeting plugin and the cache), of the lab's ExternalDNS and cert-manager (its zone), of External Secrets (its
+ * secrets) and of the fleet image's build instances ({@link IMAGE_BUILD_ACTIONS}), and nothing that manages IAM,
+ * keys, buckets, accounts or Identity Center. A workload that needs more
  * changes the boundary, which only a person can.
  */
 export const WORKLOAD_ACTIONS = [
@@ -114,6 +141,7 @@ export const WORKLOAD_ACTIONS = [
   "route53:ListTagsForResources",
   "secretsmanager:DescribeSecret",
   "secretsmanager:GetSecretValue",
+  ...IMAGE_BUILD_ACTIONS,
 ] as const;
 
 /** What {@link boundedIdentityStatements} scopes to. */

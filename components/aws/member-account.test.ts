@@ -173,11 +173,35 @@ describe("the deployer's policy, evaluated", () => {
     expect(decide(deployer, { action: "iam:DeleteUserPermissionsBoundary", resource: "*" })).toBe("explicit-deny");
   });
 
-  it("passes bounded roles to Roles Anywhere only", () => {
+  it("passes bounded roles to Roles Anywhere and EC2 (the image builds' instance profile) only", () => {
     const pass = (service: string) =>
       decide(deployer, { action: "iam:PassRole", resource: MANAGER, context: { "iam:PassedToService": service } });
     expect(pass("rolesanywhere.amazonaws.com")).toBe("allow");
-    expect(pass("ec2.amazonaws.com")).toBe("implicit-deny");
+    expect(pass("ec2.amazonaws.com")).toBe("allow");
+    expect(pass("lambda.amazonaws.com")).toBe("implicit-deny");
+    expect(
+      decide(deployer, {
+        action: "iam:PassRole",
+        resource: `arn:aws:iam::${MEMBER}:role/admin`,
+        context: { "iam:PassedToService": "ec2.amazonaws.com" },
+      }),
+    ).toBe("implicit-deny");
+  });
+
+  it("manages instance profiles under Foundation's path only, and reads only its own and AWS's AMI parameters", () => {
+    const profile = (path: string) => `arn:aws:iam::${MEMBER}:instance-profile${path}ci-image-builder`;
+    for (const action of ["iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile"]) {
+      expect(decide(deployer, { action, resource: profile("/foundation/") })).toBe("allow");
+      expect(decide(deployer, { action, resource: profile("/") })).toBe("implicit-deny");
+    }
+    const parameter = (name: string) => `arn:aws:ssm:eu-central-1:${MEMBER}:parameter${name}`;
+    expect(
+      decide(deployer, { action: "ssm:GetParameters", resource: parameter("/foundation/runner-image/arm64") }),
+    ).toBe("allow");
+    expect(decide(deployer, { action: "ssm:GetParameters", resource: parameter("/prod/db-password") })).toBe(
+      "implicit-deny",
+    );
+    expect(isAllowed(deployer, { action: "imagebuilder:CreateImagePipeline", resource: "*" })).toBe(true);
   });
 
   it("keeps every key: no deletion, disabling, key policy or grant outside the account", () => {

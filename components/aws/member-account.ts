@@ -12,6 +12,7 @@ import { renderPolicy } from "./policy-document";
 export const MEMBER_DEPLOY_SERVICES = [
   "autoscaling",
   "ec2",
+  "imagebuilder",
   "kms",
   "rolesanywhere",
   "route53",
@@ -41,8 +42,9 @@ export function memberTrustPolicy(managementAccountId: string, principalArn: str
 
 /**
  * The deployer role's policy in a member account: the workload services, IAM reads, IAM writes under Foundation's
- * path only with the account's permissions boundary, passing bounded roles to Roles Anywhere, the service-linked
- * roles of Auto Scaling and Spot, and `ssm:GetParameters` for the AMI aliases launch templates resolve. Denied,
+ * path only with the account's permissions boundary, passing bounded roles to Roles Anywhere and (through Foundation's
+ * instance profiles) to EC2, the service-linked roles of Auto Scaling, Spot and Image Builder, and `ssm:GetParameters`
+ * for the AMI aliases and image parameters launch templates resolve. Denied,
  * whatever else allows it: any write to the account's two CI roles and its boundary, and the KMS key guards.
  */
 export function memberDeployerPolicy(accountId: string): string {
@@ -61,10 +63,33 @@ export function memberDeployerPolicy(accountId: string): string {
       Action: ["ssm:GetParameter", "ssm:GetParameters"],
       Resource: "arn:aws:ssm:*::parameter/aws/service/*",
     },
+    {
+      // ...or as resolve:ssm:/foundation/runner-image/<arch>, the parameter the image pipeline's builds write
+      // (components/aws/runner-image.ts).
+      Sid: "ResolveFleetImageParameters",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:GetParameters"],
+      Resource: `arn:aws:ssm:*:${accountId}:parameter/foundation/*`,
+    },
+    {
+      // Image Builder's build instances start from an instance profile of Foundation's bounded role.
+      Sid: "ManageFoundationInstanceProfiles",
+      Effect: "Allow",
+      Action: [
+        "iam:CreateInstanceProfile",
+        "iam:DeleteInstanceProfile",
+        "iam:AddRoleToInstanceProfile",
+        "iam:RemoveRoleFromInstanceProfile",
+        "iam:TagInstanceProfile",
+        "iam:UntagInstanceProfile",
+      ],
+      Resource: `arn:aws:iam::${accountId}:instance-profile${FOUNDATION_IAM_PATH}*`,
+    },
     ...boundedIdentityStatements({
       accountId,
-      serviceLinkedRoles: ["autoscaling.amazonaws.com", "spot.amazonaws.com"],
-      passRoleTo: ["rolesanywhere.amazonaws.com"],
+      serviceLinkedRoles: ["autoscaling.amazonaws.com", "spot.amazonaws.com", "imagebuilder.amazonaws.com"],
+      // EC2 takes the image build role through its instance profile (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html).
+      passRoleTo: ["rolesanywhere.amazonaws.com", "ec2.amazonaws.com"],
     }),
     ...protectedIdentityDenies({
       accountId,

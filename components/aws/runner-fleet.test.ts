@@ -6,7 +6,14 @@ import * as aws from "@pulumi/aws";
 import * as tls from "@pulumi/tls";
 import { record } from "../../tools/plan/testing";
 import { Secret } from "../../tools/plan/values";
-import { fleetUserData, managerTrustPolicy, RunnerFleet, RunnerFleetArgs, subnetCidr } from "./runner-fleet";
+import {
+  FleetImage,
+  fleetUserData,
+  managerTrustPolicy,
+  RunnerFleet,
+  RunnerFleetArgs,
+  subnetCidr,
+} from "./runner-fleet";
 
 const args: RunnerFleetArgs = {
   pools: [
@@ -36,11 +43,31 @@ const args: RunnerFleetArgs = {
   permissionsBoundary: "arn:aws:iam::123456789012:policy/foundation/foundation-boundary",
 };
 
-async function recordFleet() {
+const IMAGE: FleetImage = {
+  bake: {
+    variants: [
+      {
+        architecture: "arm64",
+        instanceType: "c7g.large",
+        preloadImages: [`registry.example.com/helper:arm64-v1@sha256:${"a".repeat(64)}`],
+        nodeExporterSha256: "b".repeat(64),
+      },
+    ],
+    nodeExporterVersion: "1.9.1",
+    schedule: "cron(0 4 ? * mon *)",
+    parameterPrefix: "/foundation/runner-image",
+  },
+};
+
+async function recordFleet(overrides: Partial<RunnerFleetArgs> = {}) {
   return record(() => {
-    const fleet = new RunnerFleet("ci", args, {
-      providers: { aws: new aws.Provider("aws", { region: "eu-central-1" }), tls: new tls.Provider("tls") },
-    });
+    const fleet = new RunnerFleet(
+      "ci",
+      { ...args, ...overrides },
+      {
+        providers: { aws: new aws.Provider("aws", { region: "eu-central-1" }), tls: new tls.Provider("tls") },
+      },
+    );
     return { asgNames: fleet.asgNames, key: fleet.managerPrivateKeyPem, cert: fleet.managerCertificatePem };
   });
 }
@@ -96,6 +123,52 @@ describe("RunnerFleet", () => {
       },
     ]);
     expect(Buffer.from(template.userData as string, "base64").toString()).toBe(fleetUserData());
+  });
+
+  it("boots the pipeline's newest image through its SSM parameter, once the first build wrote it, installing nothing", async () => {
+    const rec = await recordFleet({ image: IMAGE });
+    const template = rec.inputsOf("ci-arm64", "aws:ec2/launchTemplate:LaunchTemplate");
+    expect(template.imageId).toBe("resolve:ssm:/foundation/runner-image/arm64");
+    const userData = Buffer.from(template.userData as string, "base64").toString();
+    expect(userData).toBe(fleetUserData("baked"));
+    expect(userData).not.toContain("docker");
+    expect(rec.named("ci-arm64", "aws:ec2/launchTemplate:LaunchTemplate").dependencies).toContain(
+      rec.named("ci-image-arm64", "aws:imagebuilder/image:Image").urn,
+    );
+    // The build instance runs in the fleet's VPC, in its first subnet.
+    expect(
+      rec.inputsOf("ci-image-arm64", "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration")
+        .subnetId,
+    ).toBe(rec.named("ci-public-eu-central-1a", "aws:ec2/subnet:Subnet").id);
+  });
+
+  it("boots a pinned AMI instead, still without installing Docker", async () => {
+    const rec = await recordFleet({ image: { ...IMAGE, pinned: "ami-0123456789abcdef0" } });
+    const template = rec.inputsOf("ci-arm64", "aws:ec2/launchTemplate:LaunchTemplate");
+    expect(template.imageId).toBe("ami-0123456789abcdef0");
+    expect(Buffer.from(template.userData as string, "base64").toString()).toBe(fleetUserData("baked"));
+    expect(rec.ofType("aws:imagebuilder/imagePipeline:ImagePipeline")).toHaveLength(1);
+  });
+
+  it("refuses a pinned AMI for pools of two architectures, and a pool whose architecture is not baked", async () => {
+    const amd64 = {
+      name: "x86",
+      architecture: "amd64" as const,
+      instanceTypes: ["c7i.large"],
+      maxInstances: 1,
+      spot: false,
+    };
+    await expect(
+      recordFleet({ pools: [...args.pools, amd64], image: { ...IMAGE, pinned: "ami-0123456789abcdef0" } }),
+    ).rejects.toThrow(
+      "RunnerFleet 'ci': image.pinned is one AMI of one architecture, but the pools use arm64 and amd64; unpin it",
+    );
+    await expect(recordFleet({ pools: [...args.pools, amd64], image: IMAGE })).rejects.toThrow(
+      "RunnerFleet 'ci': a pool is amd64, but image.bake has no amd64 variant; add one",
+    );
+    await expect(recordFleet({ image: { ...IMAGE, pinned: "ami-xyz" } })).rejects.toThrow(
+      "RunnerFleet 'ci': image.pinned 'ami-xyz' is not an AMI id",
+    );
   });
 
   it("admits SSH from the manager's CIDRs and nothing else", async () => {
@@ -267,9 +340,11 @@ describe("fleet user-data", () => {
   it("passes cloud-init's own schema validation", () => {
     const dir = mkdtempSync(join(tmpdir(), "fleet-user-data-"));
     const file = join(dir, "user-data");
-    writeFileSync(file, fleetUserData());
-    const output = execFileSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
+    for (const image of ["stock", "baked"] as const) {
+      writeFileSync(file, fleetUserData(image));
+      const output = execFileSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
+      expect([image, output]).toEqual([image, expect.stringContaining("Valid cloud-config")]);
+    }
     rmSync(dir, { recursive: true, force: true });
-    expect(output).toContain("Valid cloud-config");
   });
 });

@@ -6,6 +6,7 @@ import { KEY_USER_ACTIONS, KmsKey } from "./kms-key";
 import { renderPolicy, Statement } from "./policy-document";
 import { PrivateBucket } from "./private-bucket";
 import { FOUNDATION_IAM_PATH } from "./iam-path";
+import { RunnerImagePipeline, RunnerImagePipelineArgs } from "./runner-image";
 
 /**
  * One autoscaled runner pool: one ASG, driven by one `[[runners]]` entry
@@ -26,6 +27,20 @@ export const DEFAULT_AMI: Record<FleetPool["architecture"], string> = {
   amd64: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
 };
 
+/** The image the fleet's instances boot, when it is not stock Amazon Linux 2023. */
+export interface FleetImage {
+  /** The Image Builder pipeline that bakes it, one variant per architecture of the pools. */
+  readonly bake: Omit<
+    RunnerImagePipelineArgs,
+    "vpcId" | "subnetId" | "region" | "permissionsBoundary" | "rootVolumeGiB"
+  >;
+  /**
+   * Boot this AMI (one the pipeline baked) instead of the pipeline's newest, e.g. to roll back from a bad build; one
+   * AMI is one architecture, so only with pools of one architecture.
+   */
+  readonly pinned?: string;
+}
+
 /** Arguments of {@link RunnerFleet}. */
 export interface RunnerFleetArgs {
   readonly pools: readonly FleetPool[];
@@ -36,10 +51,10 @@ export interface RunnerFleetArgs {
   /** Source CIDRs of the runner manager; the only addresses allowed to reach the instances (SSH). */
   readonly managerSourceCidrs: readonly string[];
   /**
-   * A baked AMI id per architecture; Amazon Linux 2023 with Docker installed at boot otherwise.
-   * @default DEFAULT_AMI
+   * The baked image, Docker and the job images already in it; without it, stock Amazon Linux 2023 ({@link DEFAULT_AMI})
+   * with Docker installed by cloud-init at every boot.
    */
-  readonly amiIds?: Partial<Record<FleetPool["architecture"], string>>;
+  readonly image?: FleetImage;
   /** @default 50 */
   readonly rootVolumeGiB?: number;
   /** Name of the S3 bucket for the runner cache. */
@@ -66,17 +81,23 @@ export interface RunnerFleetArgs {
 
 /**
  * The instances' user-data: Docker for the connector user, nothing that registers a runner (the prerequisites of
- * https://docs.gitlab.com/runner/executors/docker_autoscaler/).
+ * https://docs.gitlab.com/runner/executors/docker_autoscaler/). A stock image installs Docker at boot, after a
+ * package index refresh; a baked image has it installed, enabled and the user in its group already
+ * (components/aws/runner-image.ts), so its user-data installs nothing and skips the refresh, which is most of what
+ * stood between boot and the first job (docs/runners.md, "What to expect of speed").
  */
-export function fleetUserData(): string {
-  const config = {
-    package_update: true,
-    packages: ["docker"],
-    runcmd: [
-      ["systemctl", "enable", "--now", "docker"],
-      ["usermod", "-aG", "docker", "ec2-user"],
-    ],
-  };
+export function fleetUserData(image: "stock" | "baked" = "stock"): string {
+  const config =
+    image === "stock"
+      ? {
+          package_update: true,
+          packages: ["docker"],
+          runcmd: [
+            ["systemctl", "enable", "--now", "docker"],
+            ["usermod", "-aG", "docker", "ec2-user"],
+          ],
+        }
+      : { package_update: false, package_upgrade: false };
   // cloud-init recognises user-data by its first line, the `#cloud-config` comment.
   const document = new Document(config);
   document.commentBefore = "cloud-config";
@@ -247,6 +268,44 @@ export class RunnerFleet extends pulumi.ComponentResource {
     );
 
     const architectures = [...new Set(args.pools.map((p) => p.architecture))];
+    const image = args.image;
+    if (image?.pinned !== undefined) {
+      if (!/^ami-[0-9a-f]{8,17}$/.test(image.pinned)) {
+        throw new pulumi.ResourceError(`RunnerFleet '${name}': image.pinned '${image.pinned}' is not an AMI id`, this);
+      }
+      if (architectures.length > 1) {
+        throw new pulumi.ResourceError(
+          `RunnerFleet '${name}': image.pinned is one AMI of one architecture, but the pools use ${architectures.join(" and ")}; unpin it`,
+          this,
+        );
+      }
+    }
+    const baked = image
+      ? new RunnerImagePipeline(
+          `${name}-image`,
+          {
+            ...image.bake,
+            vpcId: vpc.id,
+            subnetId: subnets[0].id,
+            region: args.region,
+            permissionsBoundary: args.permissionsBoundary,
+            rootVolumeGiB: args.rootVolumeGiB ?? 50,
+          },
+          { parent: this },
+        )
+      : undefined;
+    const imageId = (architecture: FleetPool["architecture"]): string => {
+      if (!image || !baked) return DEFAULT_AMI[architecture];
+      if (image.pinned !== undefined) return image.pinned;
+      const parameter = baked.parameterNames[architecture];
+      if (parameter === undefined) {
+        throw new pulumi.ResourceError(
+          `RunnerFleet '${name}': a pool is ${architecture}, but image.bake has no ${architecture} variant; add one`,
+          this,
+        );
+      }
+      return `resolve:ssm:${parameter}`;
+    };
     const templates = Object.fromEntries(
       architectures.map((architecture) => [
         architecture,
@@ -254,8 +313,8 @@ export class RunnerFleet extends pulumi.ComponentResource {
           `${name}-${architecture}`,
           {
             description: `GitLab Runner ${architecture} instances`,
-            imageId: args.amiIds?.[architecture] ?? DEFAULT_AMI[architecture],
-            userData: Buffer.from(fleetUserData()).toString("base64"),
+            imageId: imageId(architecture),
+            userData: Buffer.from(fleetUserData(image ? "baked" : "stock")).toString("base64"),
             // IMDSv2 only, and one hop: job containers cannot reach the instance metadata service.
             metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
             blockDeviceMappings: [
@@ -272,7 +331,8 @@ export class RunnerFleet extends pulumi.ComponentResource {
             networkInterfaces: [{ associatePublicIpAddress: "true", securityGroups: [securityGroup.id] }],
             tagSpecifications: [{ resourceType: "instance", tags: { Name: `${name}-${architecture}` } }],
           },
-          { parent: this },
+          // The first builds write the SSM parameters the templates name, so no instance resolves a missing one.
+          { parent: this, dependsOn: baked ? [...baked.builds] : [] },
         ),
       ]),
     ) as Record<FleetPool["architecture"], aws.ec2.LaunchTemplate>;

@@ -268,6 +268,93 @@ describe("aws config: values AWS would refuse halfway through an up", () => {
       ],
     ],
     [
+      "the etcd backups in the state bucket, their writer's key named like a generated secret, their key under another's alias",
+      {
+        ...edited<{ secrets: string[]; etcdBackup: { bucketName: string; credentialsSecret: string } }>("lab", (l) => {
+          l.etcdBackup.bucketName = "mson-foundation-state-example";
+          l.etcdBackup.credentialsSecret = "eve-skill-farm/credentials";
+        }),
+        "foundation:kms": JSON.stringify({
+          runnerCacheAlias: "foundation-runner-cache",
+          appSecretsAlias: "foundation-app-secrets",
+          etcdBackupAlias: "foundation-app-secrets",
+        }),
+      },
+      [
+        "  - foundation:lab.etcdBackup.bucketName: 'mson-foundation-state-example' is stateBackend.bucketName too; the restore points need a bucket of their own, with their own key and lifecycle",
+        "  - foundation:lab.etcdBackup.credentialsSecret: 'eve-skill-farm/credentials' is also in lab.secrets, and Secrets Manager holds one secret per name: give the writer's key a name of its own",
+        "  - foundation:kms.etcdBackupAlias: 'foundation-app-secrets' is also kms.appSecretsAlias; give every key its own alias, so a policy or a runbook that names one names only that key",
+      ],
+    ],
+    [
+      "an etcd backup prefix without its slash, and a retention of no days",
+      edited<{ etcdBackup: { keyPrefix: string; retentionDays: number } }>("lab", (l) => {
+        l.etcdBackup.keyPrefix = "etcd";
+        l.etcdBackup.retentionDays = 0;
+      }),
+      [
+        "  - foundation:lab.etcdBackup.keyPrefix: must be path segments ending in '/', e.g. etcd/lab/; got the string \"etcd\"",
+        "  - foundation:lab.etcdBackup.retentionDays: must be at least 1 day; got number 0",
+      ],
+    ],
+    [
+      "a baked image on the wrong instance type, with an unpinned preload, a short checksum and an amd64 variant no pool needs",
+      edited<{
+        image: {
+          pinned: string | null;
+          bake: {
+            variants: {
+              architecture: string;
+              instanceType: string;
+              preloadImages: string[];
+              nodeExporterSha256: string;
+            }[];
+          };
+        };
+      }>("runnerFleet", (f) => {
+        f.image.bake.variants[0].instanceType = "c7i.large";
+        f.image.bake.variants[0].preloadImages = [
+          "registry.gitlab.com/gitlab-org/gitlab-runner/gitlab-runner-helper:latest",
+        ];
+        f.image.bake.variants[0].nodeExporterSha256 = "abc";
+        f.image.bake.variants.push({ ...f.image.bake.variants[0], architecture: "amd64", preloadImages: [] });
+      }),
+      [
+        "  - foundation:runnerFleet.image.bake.variants[0].instanceType: 'c7i.large' is amd64; build the arm64 image on an arm64 type, e.g. c7g.large",
+        "  - foundation:runnerFleet.image.bake.variants[0].preloadImages[0]: must be name:tag@sha256:<64 hex>, pinned by digest and tagged",
+        "  - foundation:runnerFleet.image.bake.variants[0].nodeExporterSha256: must be the 64 hex digits of the release tarball's SHA-256",
+        "  - foundation:runnerFleet.image.bake.variants[1].architecture: no pool is amd64, so nothing would boot this image; remove the variant (it is built and stored for nothing)",
+        "  - foundation:runnerFleet.image.bake.variants[1].nodeExporterSha256: must be the 64 hex digits of the release tarball's SHA-256",
+      ],
+    ],
+    [
+      "an amd64 pool without its image, a pinned AMI for two architectures, and an AMI id that is not one",
+      edited<{
+        pools: { name: string; architecture: string; instanceTypes: string[]; tags: string[] }[];
+        image: { pinned: string | null };
+      }>("runnerFleet", (f) => {
+        f.pools.push({
+          ...f.pools[1],
+          name: "amd64",
+          architecture: "amd64",
+          instanceTypes: ["c7i.large", "m7i.large"],
+          tags: ["amd64"],
+        });
+        f.image.pinned = "ami-0123456789abcdef0";
+      }),
+      [
+        "  - foundation:runnerFleet.image.bake.variants: a pool is amd64, but no variant bakes amd64; add one, or its instances would boot nothing",
+        "  - foundation:runnerFleet.image.pinned: one AMI is one architecture, but the pools use arm64 and amd64; set it to null to boot each architecture's newest build",
+      ],
+    ],
+    [
+      "a pinned AMI id that is not one",
+      edited<{ image: { pinned: string | null } }>("runnerFleet", (f) => (f.image.pinned = "ami-XYZ")),
+      [
+        '  - foundation:runnerFleet.image.pinned: must be an AMI id: ami- and 8 to 17 hex digits, e.g. ami-0abc1234; got the string "ami-XYZ"',
+      ],
+    ],
+    [
       "an Identity Center group and a permission set defined twice",
       edited<{ groups: { name: string }[]; permissionSets: { name: string }[] }>("identityCenter", (ic) => {
         ic.groups.push({ ...ic.groups[0] });

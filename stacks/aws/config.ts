@@ -2,8 +2,12 @@
 import { z } from "zod";
 import { ciRoleProblems } from "../../components/aws/gitlab-oidc";
 import { assignmentProblems } from "../../components/aws/identity-center";
+import { imageComponentProblems } from "../../components/aws/runner-image";
+import { isTimeZone } from "../../components/common/validation";
+import { instanceTypeArchitecture } from "../../components/runner/instance-types";
 import { poolProblems } from "../../components/runner/model";
 import { cidrBounds, cidrContains, cidrsOverlap } from "../../components/common/ipv4";
+import { isAwsAvailabilityZone } from "../../components/common/validation";
 import {
   awsRegion,
   awsTagKey,
@@ -121,6 +125,42 @@ export const poolSchema = z
   })
   .strict();
 
+/**
+ * The fleet's baked image (components/aws/runner-image.ts): the Image Builder pipeline, one variant per architecture
+ * of the pools, and optionally a pinned AMI to boot instead of its newest build.
+ */
+const fleetImageSchema = z
+  .object({
+    /** Boot this AMI, one the pipeline baked, instead of the newest build; null boots the newest. */
+    pinned: z
+      .string()
+      .regex(/^ami-[0-9a-f]{8,17}$/, { error: "must be an AMI id: ami- and 8 to 17 hex digits, e.g. ami-0abc1234" })
+      .nullable(),
+    bake: z
+      .object({
+        /** When the pipeline checks for updates, as Image Builder's six-field cron. */
+        schedule: z.string().regex(/^cron\((\S+ ){5}\S+\)$/, {
+          error: "must be Image Builder's six-field cron, e.g. cron(0 4 ? * mon *)",
+        }),
+        timezone: z.string().refine(isTimeZone, { error: "must be an IANA time zone, e.g. Europe/Berlin" }),
+        nodeExporterVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a release X.Y.Z, e.g. 1.9.1" }),
+        variants: z
+          .array(
+            z
+              .object({
+                architecture: z.enum(["arm64", "amd64"]),
+                instanceType: z.string(),
+                preloadImages: z.array(z.string()),
+                nodeExporterSha256: z.string(),
+              })
+              .strict(),
+          )
+          .min(1),
+      })
+      .strict(),
+  })
+  .strict();
+
 /** The `aws` stack's config schema; `Pulumi.aws.yaml` documents every key. */
 export const awsConfigSchema = z
   .object({
@@ -199,12 +239,13 @@ export const awsConfigSchema = z
       .object({
         runnerCacheAlias: kmsAliasName().default("foundation-runner-cache"),
         appSecretsAlias: kmsAliasName().default("foundation-app-secrets"),
+        etcdBackupAlias: kmsAliasName().default("foundation-etcd-backup"),
       })
       .strict(),
     runnerFleet: z
       .object({
         vpcCidr: cidr(),
-        availabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/)).min(1),
+        availabilityZones: z.array(z.string().refine(isAwsAvailabilityZone)).min(1),
         managerSourceCidrs: z.array(cidr()).min(1),
         cacheBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
           error: "must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens",
@@ -213,6 +254,8 @@ export const awsConfigSchema = z
         rootVolumeGiB: z.number().int().min(20).max(16384).default(50),
         managerCommonName: hostname(),
         pools: z.array(poolSchema).min(1),
+        /** The baked image; without it, stock Amazon Linux 2023 that installs Docker at every boot. */
+        image: fleetImageSchema.optional(),
       })
       .strict(),
     lab: z
@@ -227,6 +270,22 @@ export const awsConfigSchema = z
           }),
         secrets: z.array(secretPath()),
         credentialRotation: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: "must be a short label such as 2026-11" }),
+        /** The bucket the lab cluster's etcd snapshots go to, and its writer (components/aws/etcd-backup-store.ts). */
+        etcdBackup: z
+          .object({
+            bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+              error: "must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens",
+            }),
+            keyPrefix: z
+              .string()
+              .regex(/^([A-Za-z0-9!_.*'()-]+\/)+$/, { error: "must be path segments ending in '/', e.g. etcd/lab/" })
+              .default("etcd/lab/"),
+            retentionDays: z.number().int().min(1, { error: "must be at least 1 day" }).default(30),
+            noncurrentRetentionDays: z.number().int().min(1, { error: "must be at least 1 day" }).default(7),
+            /** The writer's access key, under `lab.secretsPrefix`. */
+            credentialsSecret: secretPath().default("etcd-backup/credentials"),
+          })
+          .strict(),
       })
       .strict(),
   })
@@ -301,6 +360,54 @@ export const awsConfigSchema = z
     });
 
     const fleet = config.runnerFleet;
+    if (fleet.image !== undefined) {
+      const image = fleet.image;
+      const poolArchitectures = [...new Set(fleet.pools.map((p) => p.architecture))];
+      const variantArchitectures = image.bake.variants.map((v) => v.architecture);
+      image.bake.variants.forEach((variant, i) => {
+        const at = ["runnerFleet", "image", "bake", "variants", i];
+        if (variantArchitectures.indexOf(variant.architecture) !== i) {
+          issue([...at, "architecture"], `${variant.architecture} is listed twice; bake each architecture once`);
+        } else if (!poolArchitectures.includes(variant.architecture)) {
+          issue(
+            [...at, "architecture"],
+            `no pool is ${variant.architecture}, so nothing would boot this image; remove the variant (it is built and stored for nothing)`,
+          );
+        }
+        const typeArchitecture = instanceTypeArchitecture(variant.instanceType);
+        if (typeArchitecture !== variant.architecture) {
+          issue(
+            [...at, "instanceType"],
+            `'${variant.instanceType}' ${typeArchitecture ? `is ${typeArchitecture}` : "is not an EC2 instance type"}; ` +
+              `build the ${variant.architecture} image on an ${variant.architecture} type, e.g. ${variant.architecture === "arm64" ? "c7g.large" : "c7i.large"}`,
+          );
+        }
+        for (const problem of imageComponentProblems({
+          ...variant,
+          nodeExporterVersion: image.bake.nodeExporterVersion,
+        })) {
+          const [, field, index, message] =
+            /^(preloadImages|nodeExporterSha256|nodeExporterVersion)(?:\[(\d+)\])? (?:'[^']*' )?(.*)$/.exec(problem) ??
+            [];
+          if (field === "nodeExporterVersion") continue;
+          issue([...at, field ?? "", ...(index === undefined ? [] : [Number(index)])], message ?? problem);
+        }
+      });
+      for (const architecture of poolArchitectures) {
+        if (!variantArchitectures.includes(architecture)) {
+          issue(
+            ["runnerFleet", "image", "bake", "variants"],
+            `a pool is ${architecture}, but no variant bakes ${architecture}; add one, or its instances would boot nothing`,
+          );
+        }
+      }
+      if (image.pinned !== null && poolArchitectures.length > 1) {
+        issue(
+          ["runnerFleet", "image", "pinned"],
+          `one AMI is one architecture, but the pools use ${poolArchitectures.join(" and ")}; set it to null to boot each architecture's newest build`,
+        );
+      }
+    }
     fleet.availabilityZones.forEach((zone, i) => {
       const at = ["runnerFleet", "availabilityZones", i];
       if (!zone.startsWith(config.region) || !/^[a-z]$/.test(zone.slice(config.region.length))) {
@@ -324,6 +431,24 @@ export const awsConfigSchema = z
         );
       }
     });
+    const etcdBucket = config.lab.etcdBackup.bucketName;
+    for (const [key, other] of [
+      ["stateBackend.bucketName", config.stateBackend.bucketName],
+      ["runnerFleet.cacheBucketName", fleet.cacheBucketName],
+    ] as const) {
+      if (etcdBucket === other) {
+        issue(
+          ["lab", "etcdBackup", "bucketName"],
+          `'${etcdBucket}' is ${key} too; the restore points need a bucket of their own, with their own key and lifecycle`,
+        );
+      }
+    }
+    if (config.lab.secrets.includes(config.lab.etcdBackup.credentialsSecret)) {
+      issue(
+        ["lab", "etcdBackup", "credentialsSecret"],
+        `'${config.lab.etcdBackup.credentialsSecret}' is also in lab.secrets, and Secrets Manager holds one secret per name: give the writer's key a name of its own`,
+      );
+    }
     if (fleet.cacheBucketName === config.stateBackend.bucketName) {
       issue(
         ["runnerFleet", "cacheBucketName"],
@@ -334,6 +459,7 @@ export const awsConfigSchema = z
       [["stateBackend", "keyAlias"], config.stateBackend.keyAlias.replace(/^alias\//, "")],
       [["kms", "runnerCacheAlias"], config.kms.runnerCacheAlias],
       [["kms", "appSecretsAlias"], config.kms.appSecretsAlias],
+      [["kms", "etcdBackupAlias"], config.kms.etcdBackupAlias],
     ];
     aliases.forEach(([path, alias], i) => {
       const first = aliases.findIndex(([, other]) => other === alias);

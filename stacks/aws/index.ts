@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
+import { EtcdBackupStore } from "../../components/aws/etcd-backup-store";
 import { GitlabOidc } from "../../components/aws/gitlab-oidc";
 import { foundationRoleArn } from "../../components/aws/iam-path";
 import { IdentityCenter } from "../../components/aws/identity-center";
@@ -11,19 +12,37 @@ import { LabAccess } from "../../components/aws/lab-access";
 import { MemberAccountAccess } from "../../components/aws/member-account";
 import { Organization } from "../../components/aws/organization";
 import { PermissionsBoundary } from "../../components/aws/permissions-boundary";
-import { RunnerFleet } from "../../components/aws/runner-fleet";
+import { FleetImage, RunnerFleet } from "../../components/aws/runner-fleet";
 import { StateBackend } from "../../components/aws/state-backend";
 import { standardTags } from "../../components/aws/tags";
 import { ContractExports } from "../contract";
 import { accountProvider, MEMBER_ROLE_ENV, memberRoleArn } from "./accounts";
 import { deployPolicy, previewPolicy } from "./ci-policies";
-import { awsConfig, MANAGEMENT_ACCOUNT } from "./config";
+import { AwsConfig, awsConfig, MANAGEMENT_ACCOUNT } from "./config";
 import { awsOutputs } from "./outputs";
 
 /** The CI roles' policies, defined in ./ci-policies.ts and re-exported where the program and its tests import them. */
 export { DEPLOY_SERVICES, deployPolicy, previewPolicy } from "./ci-policies";
 /** What the deploy policy is scoped to. */
 export type { DeployScope } from "./ci-policies";
+
+/** Where each build of the fleet's image writes its AMI id, one parameter per architecture under it. */
+export const RUNNER_IMAGE_PARAMETER_PREFIX = "/foundation/runner-image";
+
+/** The fleet's image as the component takes it, from `foundation:runnerFleet.image`. */
+function fleetImage(image: AwsConfig["runnerFleet"]["image"]): FleetImage | undefined {
+  if (image === undefined) return undefined;
+  return {
+    ...(image.pinned === null ? {} : { pinned: image.pinned }),
+    bake: {
+      variants: image.bake.variants,
+      nodeExporterVersion: image.bake.nodeExporterVersion,
+      schedule: image.bake.schedule,
+      scheduleTimezone: image.bake.timezone,
+      parameterPrefix: RUNNER_IMAGE_PARAMETER_PREFIX,
+    },
+  };
+}
 
 /** Registers the `aws` stack's resources and returns its contract's outputs. */
 export function awsProgram(): ContractExports<typeof awsOutputs> {
@@ -197,6 +216,7 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
       cacheExpirationDays: config.runnerFleet.cacheExpirationDays,
       cacheKeyAlias: config.kms.runnerCacheAlias,
       managerCommonName: config.runnerFleet.managerCommonName,
+      image: fleetImage(config.runnerFleet.image),
       region: config.region,
       accountId: fleetAccount.accountId,
       permissionsBoundary: fleetAccount.access.boundaryArn,
@@ -232,6 +252,27 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
     labOpts,
   );
 
+  // The lab cluster's etcd snapshots leave the lab for the lab account: a restore point must survive the loss of
+  // every node it was taken from.
+  const etcdBackup = new EtcdBackupStore(
+    "lab-etcd-backup",
+    {
+      bucketName: config.lab.etcdBackup.bucketName,
+      keyPrefix: config.lab.etcdBackup.keyPrefix,
+      retentionDays: config.lab.etcdBackup.retentionDays,
+      noncurrentRetentionDays: config.lab.etcdBackup.noncurrentRetentionDays,
+      keyAlias: config.kms.etcdBackupAlias,
+      secretsPrefix: config.lab.secretsPrefix,
+      credentialsSecret: config.lab.etcdBackup.credentialsSecret,
+      secretsKeyArn: appSecrets.arn,
+      credentialRotation: config.lab.credentialRotation,
+      accountId: labAccount.accountId,
+      region: config.region,
+      permissionsBoundary: labAccount.access.boundaryArn,
+    },
+    labOpts,
+  );
+
   return {
     region: config.region,
     accountId: config.accountId,
@@ -242,11 +283,12 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
     stateKeyArn: state.keyArn,
     stateKeyAlias: state.keyAlias,
     kmsKeyArns: pulumi
-      .all([state.keyArn, fleet.cacheKeyArn, appSecrets.arn])
-      .apply(([stateKey, runnerCacheKey, appSecretsKey]) => ({
+      .all([state.keyArn, fleet.cacheKeyArn, appSecrets.arn, etcdBackup.keyArn])
+      .apply(([stateKey, runnerCacheKey, appSecretsKey, etcdBackupKey]) => ({
         state: stateKey,
         runnerCache: runnerCacheKey,
         appSecrets: appSecretsKey,
+        etcdBackup: etcdBackupKey,
       })),
     oidcProviderArn: oidc.providerArn,
     previewRoleArn: preview.arn,
@@ -289,5 +331,6 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
     labSecretNames: lab.secretNames,
     labDnsCredentials: lab.dnsCredentials,
     labSecretsCredentials: lab.secretsCredentials,
+    etcdBackup: etcdBackup.destination,
   };
 }

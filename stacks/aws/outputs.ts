@@ -22,7 +22,7 @@ export const awsOutputs = defineContract({
     description: "Alias of the state KMS key (`alias/...`), the name `--secrets-provider awskms://` URLs use.",
   },
   kmsKeyArns: {
-    schema: z.object({ state: arn, runnerCache: arn, appSecrets: arn }),
+    schema: z.object({ state: arn, runnerCache: arn, appSecrets: arn, etcdBackup: arn }),
     description: "KMS key ARNs by purpose.",
   },
   oidcProviderArn: { schema: arn, description: "ARN of the IAM OIDC provider for the group's GitLab." },
@@ -64,5 +64,17 @@ export const awsOutputs = defineContract({
     schema: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }),
     secret: true,
     description: "Access key of External Secrets: reads under the lab prefix only.",
+  },
+  etcdBackup: {
+    schema: z.object({
+      bucketName: z.string(),
+      region: z.string(),
+      keyPrefix: z.string().regex(/\/$/),
+      kmsKeyArn: arn,
+      credentialsSecretName: z.string(),
+    }),
+    description:
+      "Where the lab's etcd snapshots go: bucket, region, key prefix, KMS key, and the full Secrets Manager name of " +
+      "the writer's access key (the name only: the key itself stays in Secrets Manager).",
   },
 });

@@ -12,6 +12,7 @@ import { iamRolePermissionsBoundary } from "../../policies/aws/iam-role-permissi
 import { iamRoleTrustAccountPinned } from "../../policies/aws/iam-role-trust-account-pinned";
 import { s3BucketKmsUploadsOnly } from "../../policies/aws/s3-bucket-kms-uploads-only";
 import { runResourcePolicy, runStackPolicy, StackResourceFixture } from "../../policies/testing";
+import { fleetUserData } from "../../components/aws/runner-fleet";
 import { awsProgram, DEPLOY_SERVICES, deployPolicy } from "./index";
 
 const root = join(__dirname, "..", "..");
@@ -36,7 +37,7 @@ const policyOf = (name: string, type: string) => rec.inputsOf(name, type).policy
 const accountIds = () => reveal(rec.outputs.accountIds) as Record<string, string>;
 
 describe("the aws stack with the sample config", () => {
-  it("protects exactly the organization, its OUs and accounts, the KMS keys, the state bucket, the lab zone and the runner CA", () => {
+  it("protects exactly the organization, its OUs and accounts, the KMS keys, the state and etcd backup buckets, the lab zone and the runner CA", () => {
     expect(
       rec.resources
         .filter((r) => r.protect)
@@ -46,6 +47,7 @@ describe("the aws stack with the sample config", () => {
       [
         "aws:kms/key:Key::app-secrets-key",
         "aws:kms/key:Key::ci-cache-key",
+        "aws:kms/key:Key::lab-etcd-backup-key-key",
         "aws:kms/key:Key::state-kms-key",
         "aws:organizations/account:Account::organization-account-ci",
         "aws:organizations/account:Account::organization-account-lab",
@@ -54,6 +56,7 @@ describe("the aws stack with the sample config", () => {
         "aws:organizations/organizationalUnit:OrganizationalUnit::organization-ou-sandbox",
         "aws:organizations/organizationalUnit:OrganizationalUnit::organization-ou-workloads",
         "aws:route53/zone:Zone::lab-zone",
+        "aws:s3/bucket:Bucket::lab-etcd-backup-bucket-bucket",
         "aws:s3/bucket:Bucket::state-bucket",
         "tls:index/privateKey:PrivateKey::ci-ca",
         "tls:index/selfSignedCert:SelfSignedCert::ci-ca",
@@ -61,12 +64,13 @@ describe("the aws stack with the sample config", () => {
     );
   });
 
-  it("makes the state, runner cache and application secrets keys with rotation and a 30-day window, each administered by its own account", () => {
+  it("makes the state, runner cache, application secrets and etcd backup keys with rotation and a 30-day window, each administered by its own account", () => {
     const keys = rec.ofType("aws:kms/key:Key");
     const owner: Record<string, string> = {
       "state-kms-key": MANAGEMENT,
       "ci-cache-key": CI,
       "app-secrets-key": accountIds().lab,
+      "lab-etcd-backup-key-key": accountIds().lab,
     };
     expect(keys.map((k) => k.name).sort()).toEqual(Object.keys(owner).sort());
     for (const key of keys) {
@@ -100,6 +104,7 @@ describe("the aws stack with the sample config", () => {
         "member-lab-deployer /foundation/",
         "member-lab-previewer /foundation/",
         "ci-manager /foundation/",
+        "ci-image-builder /foundation/",
         "state-read /foundation/",
         "state-write /foundation/",
         "iam-boundary /foundation/",
@@ -107,6 +112,7 @@ describe("the aws stack with the sample config", () => {
         "member-lab-boundary /foundation/",
         "lab-dns /foundation/lab/",
         "lab-secrets /foundation/lab/",
+        "lab-etcd-backup-writer /foundation/lab/",
       ].sort(),
     );
   });
@@ -124,8 +130,10 @@ describe("the aws stack with the sample config", () => {
       "member-lab-deployer": undefined,
       "member-lab-previewer": undefined,
       "ci-manager": boundaryArn(CI),
+      "ci-image-builder": boundaryArn(CI),
       "lab-dns": boundaryArn(accountIds().lab),
       "lab-secrets": boundaryArn(accountIds().lab),
+      "lab-etcd-backup-writer": boundaryArn(accountIds().lab),
     });
   });
 
@@ -164,6 +172,38 @@ describe("the aws stack with the sample config", () => {
           tags: { ManagedBy: "pulumi", Project: "foundation", Stack: "aws" },
         },
       }),
+    );
+  });
+});
+
+describe("the fleet's baked image and the lab's etcd backups", () => {
+  it("boots the pools from the image pipeline's SSM parameter, after its first build, with user-data that installs nothing", () => {
+    const template = rec.named("ci-arm64", "aws:ec2/launchTemplate:LaunchTemplate");
+    expect(template.inputs.imageId).toBe("resolve:ssm:/foundation/runner-image/arm64");
+    expect(Buffer.from(String(template.inputs.userData), "base64").toString()).toBe(fleetUserData("baked"));
+    expect(template.dependencies).toContain(rec.named("ci-image-arm64", "aws:imagebuilder/image:Image").urn);
+    const distribution = rec.inputsOf(
+      "ci-image-arm64",
+      "aws:imagebuilder/distributionConfiguration:DistributionConfiguration",
+    );
+    expect(JSON.stringify(distribution.distributions)).toContain('"parameterName":"/foundation/runner-image/arm64"');
+    // One image per architecture the pools use: arm64 only, so no amd64 variant.
+    expect(rec.ofType("aws:imagebuilder/imagePipeline:ImagePipeline").map((p) => p.name)).toEqual(["ci-image-arm64"]);
+  });
+
+  it("publishes where the etcd snapshots go, and names the writer's key without carrying it", () => {
+    const destination = reveal(rec.outputs.etcdBackup) as Record<string, string>;
+    expect(destination).toEqual({
+      bucketName: "mson-lab-etcd-backups",
+      region: "eu-central-1",
+      keyPrefix: "etcd/lab/",
+      kmsKeyArn: rec.named("lab-etcd-backup-key-key").outputs.arn,
+      credentialsSecretName: "lab/etcd-backup/credentials",
+    });
+    expect((reveal(rec.outputs.kmsKeyArns) as Record<string, string>).etcdBackup).toBe(destination.kmsKeyArn);
+    // The writer's access key is a declared exception of the policy pack, like the lab controllers' keys.
+    expect(JSON.parse(sample.config["foundation:policyConfig"])["iam-accesskey-no-user-keys"].allowedUsers).toContain(
+      "lab-etcd-backup-writer",
     );
   });
 });
@@ -561,7 +601,7 @@ describe("the offline plan of the aws stack: every workload in its member accoun
     }
   });
 
-  it("puts the fleet, its cache and key, Roles Anywhere, and the lab's zone, secrets, key and users on their account's provider", () => {
+  it("puts the fleet, its cache and key, Roles Anywhere, and the lab's zone, secrets, keys, users and etcd backups on their account's provider", () => {
     const on = (name: string) =>
       resources()
         .filter((r) => r.provider === providerUrn(name))
@@ -570,9 +610,22 @@ describe("the offline plan of the aws stack: every workload in its member accoun
     expect(on("aws-ci")).toEqual(
       [
         "aws:autoscaling/group:Group::ci-arm64",
+        "aws:autoscaling/group:Group::ci-arm64-dind",
         "aws:autoscaling/group:Group::ci-arm64-large",
         "aws:ec2/internetGateway:InternetGateway::ci-igw",
         "aws:ec2/launchTemplate:LaunchTemplate::ci-arm64",
+        "aws:ec2/securityGroup:SecurityGroup::ci-image-builder",
+        "aws:iam/instanceProfile:InstanceProfile::ci-image-builder",
+        "aws:iam/role:Role::ci-image-builder",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment::ci-image-builder-AmazonSSMManagedInstanceCore",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment::ci-image-builder-EC2InstanceProfileForImageBuilder",
+        "aws:imagebuilder/component:Component::ci-image-arm64",
+        "aws:imagebuilder/distributionConfiguration:DistributionConfiguration::ci-image-arm64",
+        "aws:imagebuilder/image:Image::ci-image-arm64",
+        "aws:imagebuilder/imagePipeline:ImagePipeline::ci-image-arm64",
+        "aws:imagebuilder/imageRecipe:ImageRecipe::ci-image-arm64",
+        "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration::ci-image-arm64",
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule::ci-image-builder-https",
         "aws:ec2/routeTable:RouteTable::ci-public",
         "aws:ec2/routeTableAssociation:RouteTableAssociation::ci-public-eu-central-1a",
         "aws:ec2/routeTableAssociation:RouteTableAssociation::ci-public-eu-central-1b",
@@ -606,6 +659,7 @@ describe("the offline plan of the aws stack: every workload in its member accoun
     expect(on("aws-lab")).toEqual(
       [
         "aws:iam/accessKey:AccessKey::lab-dns-2026-11",
+        "aws:iam/accessKey:AccessKey::lab-etcd-backup-writer-2026-11",
         "aws:iam/accessKey:AccessKey::lab-secrets-2026-11",
         "aws:iam/policy:Policy::member-lab-boundary",
         "aws:iam/role:Role::member-lab-deployer",
@@ -613,14 +667,27 @@ describe("the offline plan of the aws stack: every workload in its member accoun
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment::member-lab-previewer-readonly",
         "aws:iam/rolePolicy:RolePolicy::member-lab-deployer",
         "aws:iam/user:User::lab-dns",
+        "aws:iam/user:User::lab-etcd-backup-writer",
         "aws:iam/user:User::lab-secrets",
         "aws:iam/userPolicy:UserPolicy::lab-dns",
+        "aws:iam/userPolicy:UserPolicy::lab-etcd-backup-writer",
         "aws:iam/userPolicy:UserPolicy::lab-secrets",
         "aws:kms/alias:Alias::app-secrets-alias",
+        "aws:kms/alias:Alias::lab-etcd-backup-key-alias",
         "aws:kms/key:Key::app-secrets-key",
+        "aws:kms/key:Key::lab-etcd-backup-key-key",
         "aws:route53/zone:Zone::lab-zone",
+        "aws:s3/bucket:Bucket::lab-etcd-backup-bucket-bucket",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::lab-etcd-backup-bucket-bucket-lifecycle",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls::lab-etcd-backup-bucket-bucket-ownership",
+        "aws:s3/bucketPolicy:BucketPolicy::lab-etcd-backup-bucket-bucket-policy",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::lab-etcd-backup-bucket-bucket-public-access",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::lab-etcd-backup-bucket-bucket-encryption",
+        "aws:s3/bucketVersioning:BucketVersioning::lab-etcd-backup-bucket-bucket-versioning",
         "aws:secretsmanager/secret:Secret::lab-eve-skill-farm-credentials",
+        "aws:secretsmanager/secret:Secret::lab-etcd-backup-credentials",
         "aws:secretsmanager/secretVersion:SecretVersion::lab-eve-skill-farm-credentials",
+        "aws:secretsmanager/secretVersion:SecretVersion::lab-etcd-backup-credentials",
       ].sort(),
     );
   });
@@ -647,6 +714,7 @@ describe("the offline plan of the aws stack: every workload in its member accoun
       "foundation:aws:LabAccess::lab": "aws-lab",
       "foundation:aws:KmsKey::app-secrets": "aws-lab",
       "foundation:aws:MemberAccountAccess::member-lab": "aws-lab",
+      "foundation:aws:EtcdBackupStore::lab-etcd-backup": "aws-lab",
     };
     for (const resource of resources().filter((r) => r.custom && r.type.startsWith("aws:"))) {
       expect([resource.name, resource.provider]).toEqual([

@@ -22,6 +22,7 @@ import {
 import { provenanceProblems } from "../provenance";
 import { runnerRecords } from "../../components/runner/model";
 import { sampleRunnerModel } from "../../components/runner/testing";
+import { isDigestPinnedImage } from "../../components/common/validation";
 import {
   imageAllowed,
   inventoryProblems as inventoryProblemsOf,
@@ -94,6 +95,9 @@ describe(".gitlab-ci.yml", () => {
       "verify:arm64:cache",
       "verify:arm64-large",
       "verify:arm64-large:cache",
+      "verify:arm64-dind",
+      "verify:arm64-dind:dind",
+      "verify:arm64-dind:cache",
       ...order.map((s) => `drift:${s}`),
     ]);
     expect(pipeline.stages).toEqual([...STAGES]);
@@ -231,9 +235,15 @@ describe(".gitlab-ci.yml", () => {
 
   it("pins every job image by digest and the Pulumi CLI to the SDK's version", () => {
     expect(NODE_IMAGE).toMatch(/^node:20-bookworm-slim@sha256:[0-9a-f]{64}$/);
-    for (const image of Object.values(VERIFY_IMAGES)) expect(image).toMatch(/^[a-z0-9.:/-]+@sha256:[0-9a-f]{64}$/);
-    // The committed pipeline has no privileged pool, so no docker-in-docker job: every job runs the Node image.
-    for (const job of Object.values(jobs)) expect(job.image).toBe(NODE_IMAGE);
+    expect(Object.values(VERIFY_IMAGES).filter((image) => !isDigestPinnedImage(image))).toEqual([]);
+    // Every job runs the Node image but the privileged pool's docker-in-docker job, which runs the Docker CLI with
+    // the dind service, both pinned in VERIFY_IMAGES.
+    for (const [name, job] of Object.entries(jobs)) {
+      expect([name, job.image]).toEqual([
+        name,
+        name === "verify:arm64-dind:dind" ? VERIFY_IMAGES.dockerCli : NODE_IMAGE,
+      ]);
+    }
     expect(committed).not.toMatch(/:latest\b/);
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
       dependencies: Record<string, string>;
@@ -361,6 +371,7 @@ describe("the verify stage", () => {
       pools: [
         { name: "arm64", tags: ["arm64", "docker"], privileged: false, architecture: "arm64" },
         { name: "arm64-large", tags: ["arm64", "large"], privileged: false, architecture: "arm64" },
+        { name: "arm64-dind", tags: ["arm64", "dind"], privileged: true, architecture: "arm64" },
       ],
       egress: { ntpServer: "192.168.10.1", sshAnywhere: true },
     });
@@ -374,6 +385,9 @@ describe("the verify stage", () => {
       ["verify:arm64:cache", ["arm64", "docker"], ["verify:arm64"]],
       ["verify:arm64-large", ["arm64", "large"], ["deploy:lab"]],
       ["verify:arm64-large:cache", ["arm64", "large"], ["verify:arm64-large"]],
+      ["verify:arm64-dind", ["arm64", "dind"], ["deploy:lab"]],
+      ["verify:arm64-dind:dind", ["arm64", "dind"], ["deploy:lab"]],
+      ["verify:arm64-dind:cache", ["arm64", "dind"], ["verify:arm64-dind"]],
     ]);
     for (const [name, job] of verify) {
       expect([name, job.stage, job.rules, job.timeout]).toEqual([name, "verify", DEFAULT_BRANCH, "20 minutes"]);
@@ -476,7 +490,7 @@ describe("the verify stage", () => {
       'docker info || { echo "runner arm64-spot: docker info failed: the docker-in-docker service is not reachable" >&2; exit 1; }',
       `printf 'FROM %s\\nRUN test "$(uname -m)" = %s\\n' "${VERIFY_IMAGES.alpine}" "aarch64" > Dockerfile`,
       'docker build --platform linux/arm64 --tag verify-arm64-spot:$CI_PIPELINE_ID . || { echo "runner arm64-spot: docker build for linux/arm64 failed" >&2; exit 1; }',
-      `test "$(docker image inspect --format '{{.Architecture}}' verify-arm64-spot:$CI_PIPELINE_ID)" = arm64 || { echo "runner arm64-spot: the built image is not linux/arm64" >&2; exit 1; }`,
+      `test "$(docker image inspect --format "{{.Architecture}}" verify-arm64-spot:$CI_PIPELINE_ID)" = arm64 || { echo "runner arm64-spot: the built image is not linux/arm64" >&2; exit 1; }`,
       'echo "runner arm64-spot: docker-in-docker builds linux/arm64 images"',
     ]);
     expect(generated["verify:amd64-ondemand"].script).toContain(

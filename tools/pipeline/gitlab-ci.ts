@@ -512,7 +512,9 @@ function dindJob(pool: VerifiedPool): Job {
       ),
       check(
         pool.name,
-        `test "$(docker image inspect --format '{{.Architecture}}' ${image})" = ${pool.architecture}`,
+        // Double quotes inside $(...) are the shell's own; single ones would make the YAML serializer and Prettier
+        // quote the line differently, and the committed file fail the format check.
+        `test "$(docker image inspect --format "{{.Architecture}}" ${image})" = ${pool.architecture}`,
         `the built image is not linux/${pool.architecture}`,
       ),
       `echo "runner ${pool.name}: docker-in-docker builds linux/${pool.architecture} images"`,

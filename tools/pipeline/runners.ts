@@ -37,7 +37,7 @@ export interface VerifiedDeployRunner extends VerifiedRunner {
 export interface RunnerInventory {
   readonly deploy: VerifiedDeployRunner;
   readonly pools: readonly VerifiedPool[];
-  /** The deploy runner's host firewall lets these out (components/proxmox/cloud-init.ts, `firewallCommands`). */
+  /** The deploy runner's host firewall lets these out (components/runner/user-data.ts, `firewallCommands`). */
   readonly egress: {
     /** An NTP server it may query on UDP 123: the lab's first time server. */
     readonly ntpServer: string;
