@@ -5,7 +5,7 @@
  * is read from the environment each time a provider method runs, never captured.
  */
 import type { FormattedResponse, RequestOptions } from "@gitbeaker/requester-utils";
-import { RetryClock, systemClock } from "../talos/retry";
+import { RetryClock, systemClock } from "../common/retry";
 
 /** Where GitLab is and the token to call it with. */
 export interface GitlabConnection {
@@ -266,6 +266,31 @@ export interface ApiProject {
   readonly path_with_namespace: string;
 }
 
+/** A project's details as `GET /projects/:id` and `POST /projects` return them, as far as the resources read them. */
+export interface ApiProjectDetails extends ApiProject {
+  readonly path: string;
+  readonly visibility?: string | null;
+  /** Null while the repository is empty. */
+  readonly default_branch?: string | null;
+  readonly empty_repo?: boolean | null;
+}
+
+/** A repository file as `GET /projects/:id/repository/files/:file_path` returns it, its content decoded. */
+export interface RepositoryFile {
+  /** The file's content as UTF-8 text. */
+  readonly content: string;
+  /** The last commit that changed the file: a commit action's `last_commit_id`. */
+  readonly lastCommitId: string;
+}
+
+/**
+ * One action of a commit (https://docs.gitlab.com/api/commits/#create-a-commit-with-multiple-files-and-actions):
+ * `create` fails when the file exists, `update` when it does not or when it changed after `lastCommitId`.
+ */
+export type CommitAction =
+  | { readonly action: "create"; readonly filePath: string; readonly content: string }
+  | { readonly action: "update"; readonly filePath: string; readonly content: string; readonly lastCommitId: string };
+
 /**
  * GitLab's access levels of protected refs: 0 no one, 30 Developer and up, 40 Maintainer and up, 60 administrators
  * (https://docs.gitlab.com/api/protected_branches/#valid-access-levels).
@@ -430,6 +455,14 @@ export interface GitlabApi {
   createDeployKey(projectPath: string, title: string, key: string, canPush: boolean): Promise<ApiDeployKey>;
   editDeployKey(projectPath: string, keyId: number, title: string, canPush: boolean): Promise<ApiDeployKey>;
   deleteDeployKey(projectPath: string, keyId: number): Promise<void>;
+  /** A project by full path or numeric ID; undefined when there is none (or the token cannot see it). */
+  showProject(project: string | number): Promise<ApiProjectDetails | undefined>;
+  /** Creates an empty, private project in the group with the ID `namespaceId`, its default branch `defaultBranch`. */
+  createProject(namespaceId: number, path: string, defaultBranch: string): Promise<ApiProjectDetails>;
+  /** A file on a branch; undefined when the file, the branch or the project is not there. */
+  showRepositoryFile(projectPath: string, filePath: string, ref: string): Promise<RepositoryFile | undefined>;
+  /** Commits the actions to `branch` as one commit; resolves to the commit's SHA. */
+  createCommit(projectPath: string, branch: string, message: string, actions: readonly CommitAction[]): Promise<string>;
 }
 
 /** Resolves to undefined instead of throwing when GitLab answers 404. */
@@ -460,7 +493,9 @@ export function gitlabApi(connection: GitlabConnection, retry: RetryPolicy = def
     MergeRequestApprovals,
     ProjectLabels,
     ProjectPushRules,
+    Projects,
     ProtectedBranches,
+    RepositoryFiles,
     Runners,
     Users,
   } = require("@gitbeaker/rest") as typeof import("@gitbeaker/rest");
@@ -481,6 +516,8 @@ export function gitlabApi(connection: GitlabConnection, retry: RetryPolicy = def
   const protectedBranches = new ProtectedBranches(options);
   const pushRules = new ProjectPushRules(options);
   const approvals = new MergeRequestApprovals(options);
+  const projectsApi = new Projects(options);
+  const repositoryFiles = new RepositoryFiles(options);
   // gitbeaker's requester, for the calls whose shape its resource classes do not send: it still goes through the
   // request handler above (retries, errors). A JSON body, snake_case as the API documents it.
   const send = async <T>(method: "post" | "patch", endpoint: string, body: Record<string, unknown>): Promise<T> =>
@@ -715,6 +752,45 @@ export function gitlabApi(connection: GitlabConnection, retry: RetryPolicy = def
     },
     async deleteDeployKey(projectPath, keyId) {
       await goneIsDone(deployKeys.remove(projectPath, keyId));
+    },
+    async showProject(ref) {
+      return (await unlessNotFound(projectsApi.show(ref))) as ApiProjectDetails | undefined;
+    },
+    async createProject(namespaceId, path, defaultBranch) {
+      // An empty repository: the seed commit (gitops-seed.ts) is its first commit, and a README would be a file
+      // nobody asked for in the tree Flux reads (https://docs.gitlab.com/api/projects/#create-a-project).
+      return send<ApiProjectDetails>("post", "projects", {
+        namespace_id: namespaceId,
+        path,
+        name: path,
+        visibility: "private",
+        default_branch: defaultBranch,
+        initialize_with_readme: false,
+      });
+    },
+    async showRepositoryFile(projectPath, filePath, ref) {
+      // https://docs.gitlab.com/api/repository_files/#get-file-from-repository: the content comes base64-encoded.
+      const file = (await unlessNotFound(repositoryFiles.show(projectPath, filePath, ref))) as
+        { content: string; encoding?: string; last_commit_id: string } | undefined;
+      if (file === undefined) return undefined;
+      const content = file.encoding === "text" ? file.content : Buffer.from(file.content, "base64").toString("utf8");
+      return { content, lastCommitId: file.last_commit_id };
+    },
+    async createCommit(projectPath, branch, message, actions) {
+      // gitbeaker's Commits.create sends the actions in its own shape; the API's is snake_case
+      // (https://docs.gitlab.com/api/commits/#create-a-commit-with-multiple-files-and-actions).
+      const commit = await send<{ id: string }>("post", `${project(projectPath)}/repository/commits`, {
+        branch,
+        commit_message: message,
+        actions: actions.map((a) => ({
+          action: a.action,
+          file_path: a.filePath,
+          content: a.content,
+          encoding: "text",
+          ...(a.action === "update" ? { last_commit_id: a.lastCommitId } : {}),
+        })),
+      });
+      return commit.id;
     },
   };
 }

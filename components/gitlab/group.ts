@@ -98,6 +98,12 @@ export interface DeployKeySpec {
    * @default false
    */
   readonly canPush?: boolean;
+  /**
+   * What must exist before the key is added: the project's resource when the stack creates the project
+   * (gitops-repository.ts).
+   * @default []
+   */
+  readonly dependsOn?: readonly pulumi.Resource[];
 }
 
 /** Arguments of {@link GitlabGroup}. */
@@ -292,7 +298,7 @@ export class GitlabGroup extends pulumi.ComponentResource {
         key: keyPair.publicKeyOpenssh,
         canPush: args.deployKey.canPush ?? false,
       },
-      { parent: this },
+      { parent: this, dependsOn: [...(args.deployKey.dependsOn ?? [])] },
     );
 
     this.runnerTokens = pulumi.secret(pulumi.all(Object.fromEntries(runners.map(([n, r]) => [n, r.token]))));

@@ -333,6 +333,17 @@ export const groupConfigSchema = z
       .object({
         /** Full path of the repository project. */
         projectPath: z.string().regex(PROJECT_PATH, { error: "must be a project's full path, e.g. mson/gitops" }),
+        /**
+         * The cluster path the stack seeds in the repository (components/kubernetes/flux/seed.ts), published as
+         * `gitopsPath` for the lab's Flux to reconcile.
+         */
+        seedPath: z
+          .string()
+          .regex(/^\.\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, {
+            error: "must be a directory inside the repository starting with ./, e.g. ./clusters/lab",
+          })
+          .refine((path) => !path.split("/").includes(".."), { error: "must not leave the repository with '..'" })
+          .default("./clusters/lab"),
         /** Let the key push (Flux image automation needs it; plain reconciliation does not). */
         canPush: z.boolean().default(false),
         /** SSH clone URL; default `ssh://git@<GitLab host>/<projectPath>.git`. */

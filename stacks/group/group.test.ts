@@ -4,6 +4,7 @@ import { readProjectFile, readStackConfig } from "../../tools/plan/stack-files";
 import { record, Recording, configEditor } from "../../tools/plan/testing";
 import { present, reveal, Secret } from "../../tools/plan/values";
 import { STANDARD_LABELS } from "../../components/gitlab/standard-labels";
+import { renderGitopsSeed } from "../../components/kubernetes/flux/seed";
 import { groupProgram } from "./index";
 
 const root = join(__dirname, "..", "..");
@@ -70,9 +71,33 @@ describe("the group stack with the sample config and the read token", () => {
     expect(count("pulumi:providers:pulumi-nodejs")).toBe(1);
     // The Foundation project's protection: its component, two protected branches, the push rule, one approval rule.
     expect(count("foundation:gitlab:ProjectProtection")).toBe(1);
-    // The stack, the five singletons and two above, the protection, then the per-runner, per-variable and per-label
-    // resources.
-    expect(rec.resources).toHaveLength(1 + 5 + 2 + 5 + 1 + pools().length + 6 + STANDARD_LABELS.length + 1);
+    // The GitOps repository: its component, the project, the seed, and its protected main branch.
+    expect(count("foundation:gitlab:GitopsRepository")).toBe(1);
+    expect(count("pulumi-nodejs:dynamic/gitlab:Project")).toBe(1);
+    expect(count("pulumi-nodejs:dynamic/gitlab:RepositorySeed")).toBe(1);
+    expect(count("pulumi-nodejs:dynamic/gitlab:ProtectedBranch")).toBe(2 + 1);
+    // The stack, the five singletons and two above, the protection, the GitOps repository, then the per-runner,
+    // per-variable and per-label resources.
+    expect(rec.resources).toHaveLength(1 + 5 + 2 + 5 + 4 + 1 + pools().length + 6 + STANDARD_LABELS.length + 1);
+  });
+
+  it("creates the GitOps project protected and retained, seeds ./clusters/lab, and adds the key once it exists", async () => {
+    const project = rec.named("gitops-project", "pulumi-nodejs:dynamic/gitlab:Project");
+    expect(project).toMatchObject({ protect: true, retainOnDelete: true });
+    expect(rec.inputsOf("gitops-project")).toMatchObject({ projectPath: "mson/gitops", defaultBranch: "main" });
+    const seed = rec.inputsOf("gitops-seed");
+    expect(seed).toMatchObject({ projectPath: "mson/gitops", branch: "main" });
+    expect(seed.files).toEqual(renderGitopsSeed({ path: "./clusters/lab" }));
+    expect(rec.named("gitops-branch-main")).toMatchObject({ protect: true });
+    expect(rec.inputsOf("gitops-branch-main")).toMatchObject({
+      projectPath: "mson/gitops",
+      name: "main",
+      pushAccessLevel: 40,
+      mergeAccessLevel: 40,
+      unprotectAccessLevel: 40,
+      allowForcePush: false,
+    });
+    expect(rec.named("group-deploy-key").dependencies).toContain(project.urn);
   });
 
   it("makes one runner record for the deploy runner and one per aws pool, with their server-side attributes", () => {
@@ -251,6 +276,23 @@ describe("the group stack refuses", () => {
     expect(await refused(config)).toContain(
       "  - foundation:labels: labels.override 'priority::9': not a standard label (did you mean 'priority::1'?); " +
         "add it under add instead",
+    );
+  });
+
+  it("a GitOps seed path outside the repository or without ./", async () => {
+    for (const seedPath of ["clusters/lab", "./clusters/../../etc"]) {
+      const config = edited<{ seedPath: string }>("gitops", (g) => (g.seedPath = seedPath));
+      expect(await refused(config)).toBe(
+        'stack "group" has 1 configuration problem; no resource was registered:\n' +
+          (seedPath.startsWith("./")
+            ? `  - foundation:gitops.seedPath: must not leave the repository with '..'; got the string "${seedPath}"`
+            : "  - foundation:gitops.seedPath: must be a directory inside the repository starting with ./, e.g. " +
+              `./clusters/lab; got the string "${seedPath}"`),
+      );
+    }
+    const other = edited<{ seedPath: string }>("gitops", (g) => (g.seedPath = "./clusters/edge"));
+    expect(reveal((await run(other)).named("gitops-seed").inputs.files)).toEqual(
+      renderGitopsSeed({ path: "./clusters/edge" }),
     );
   });
 

@@ -1,9 +1,11 @@
 /** The `group` stack (phase 2): the GitLab group as code. */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { GitopsRepository } from "../../components/gitlab/gitops-repository";
 import { GitlabGroup, GroupVariableSpec, RunnerSpec } from "../../components/gitlab/group";
 import { ProjectProtection, ProjectProtectionArgs } from "../../components/gitlab/project-protection";
 import { resolveLabelSet } from "../../components/gitlab/standard-labels";
+import { renderGitopsSeed } from "../../components/kubernetes/flux/seed";
 import { deployRunnerProblems, runnerRecords, RunnerPool } from "../../components/runner/model";
 import { awsOutputs } from "../aws/outputs";
 import { ConfigError } from "../configuration";
@@ -99,6 +101,12 @@ export async function groupProgram(): Promise<ContractExports<typeof groupOutput
   const runners = runnerSpecs(config, aws ? await aws.value("runnerPools") : []);
   const published = aws ? publishedVariables(aws.outputs) : [];
 
+  // The repository Flux follows, seeded with the lab cluster's empty tree; the deploy key goes on it once it exists.
+  const gitops = new GitopsRepository("gitops", {
+    projectPath: config.gitops.projectPath,
+    files: renderGitopsSeed({ path: config.gitops.seedPath }),
+  });
+
   const group = new GitlabGroup(
     "group",
     {
@@ -110,7 +118,11 @@ export async function groupProgram(): Promise<ContractExports<typeof groupOutput
         ...config.variables.map((variable) => ({ ...variable, value: pulumi.secret(variable.value) })),
       ],
       runners,
-      deployKey: { projectPath: config.gitops.projectPath, canPush: config.gitops.canPush },
+      deployKey: {
+        projectPath: config.gitops.projectPath,
+        canPush: config.gitops.canPush,
+        dependsOn: [gitops.project],
+      },
     },
     { providers: { tls: new tls.Provider("tls") } },
   );
@@ -126,6 +138,8 @@ export async function groupProgram(): Promise<ContractExports<typeof groupOutput
     runnerIds: group.runnerIds,
     runnerTokens: group.runnerTokens,
     gitopsRepositoryUrl: repositoryUrl(config),
+    gitopsPath: config.gitops.seedPath,
+    gitopsBranch: gitops.branch,
     gitopsDeployPublicKey: group.deployPublicKey,
     gitopsDeployPrivateKey: group.deployPrivateKey,
   };

@@ -1,5 +1,6 @@
 /** The `group` stack's output contract: what `lab` and CI read from it. */
 import { z } from "zod";
+import { isDnsLabel } from "../../components/common/validation";
 import { defineContract } from "../contract";
 
 const pullPolicy = z.enum(["always", "if-not-present", "never"]);
@@ -10,7 +11,7 @@ const pullPolicy = z.enum(["always", "if-not-present", "never"]);
  */
 export const dockerRunnerSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+    name: z.string().refine(isDnsLabel, {
       error: "must be a DNS label: lowercase letters, digits and inner hyphens",
     }),
     tags: z.array(z.string().min(1)),
@@ -55,6 +56,14 @@ export const groupOutputs = defineContract({
   gitopsRepositoryUrl: {
     schema: z.string(),
     description: "SSH URL of the GitOps repository Flux reconciles, e.g. ssh://git@gitlab.example.com/mson/gitops.git.",
+  },
+  gitopsPath: {
+    schema: z.string(),
+    description: "The lab cluster's directory in the GitOps repository, as seeded, e.g. ./clusters/lab.",
+  },
+  gitopsBranch: {
+    schema: z.string(),
+    description: "The GitOps repository's branch Flux follows, seeded and protected.",
   },
   gitopsDeployPublicKey: { schema: z.string(), description: "The GitOps deploy key's public key (OpenSSH)." },
   gitopsDeployPrivateKey: {

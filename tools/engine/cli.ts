@@ -371,18 +371,18 @@ async function destroyRefused(workspace: Workspace, report: StackReport): Promis
 
 /**
  * What the `group` stack expects to exist on its GitLab before its first `up`, as its sample config names it: the
- * group, the GitOps and Foundation projects, and the people its approval rules list.
+ * group, the Foundation project, and the people its approval rules list. The GitOps project is left out: the stack
+ * creates and seeds it.
  */
 function seedGitlab(gitlab: GitlabDouble, config: Readonly<Record<string, string>>): void {
   const value = <T>(key: string) => JSON.parse(config[`foundation:${key}`]) as T;
   const { groupPath } = value<{ groupPath: string }>("gitlab");
-  const { projectPath } = value<{ projectPath: string }>("gitops");
   const project = value<{ path?: string; approvalRules: { usernames?: string[] }[] }>("foundationProject");
   gitlab.addGroup(groupPath);
-  for (const path of [projectPath, project.path ?? `${groupPath}/foundation`]) {
-    const at = path.lastIndexOf("/");
-    gitlab.addProject(path.slice(0, at), path.slice(at + 1));
-  }
+  // Not the GitOps project (foundation:gitops.projectPath): the group stack creates and seeds it.
+  const path = project.path ?? `${groupPath}/foundation`;
+  const at = path.lastIndexOf("/");
+  gitlab.addProject(path.slice(0, at), path.slice(at + 1));
   for (const username of new Set(project.approvalRules.flatMap((rule) => rule.usernames ?? []))) {
     gitlab.addUser(username);
   }

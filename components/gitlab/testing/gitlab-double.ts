@@ -14,14 +14,19 @@
  * a project's protected branches (https://docs.gitlab.com/api/protected_branches/), its one push rule
  * (https://docs.gitlab.com/api/project_push_rules/) and its merge request approval rules
  * (https://docs.gitlab.com/api/merge_request_approvals/) are kept with GitLab's uniqueness answers (409, 422, 400),
- * and approvers GitLab cannot resolve are dropped as GitLab drops them. A failure can be injected after the request
- * was carried out, as a gateway timeout after GitLab did the work.
+ * and approvers GitLab cannot resolve are dropped as GitLab drops them. Projects are created in a group
+ * (https://docs.gitlab.com/api/projects/#create-a-project, a path once per group) with an empty repository, whose
+ * files are read base64-encoded (https://docs.gitlab.com/api/repository_files/) and written by commits of `create`
+ * and `update` actions (https://docs.gitlab.com/api/commits/#create-a-commit-with-multiple-files-and-actions) with
+ * GitLab's refusals; {@link GitlabDouble.pushFile} stands for somebody's push. A failure can be injected after the
+ * request was carried out, as a gateway timeout after GitLab did the work.
  *
  * Every exchange is checked against GitLab's published OpenAPI document (see ./openapi.ts): a request the document
  * does not describe (an unknown endpoint, an undocumented parameter or body field, a wrong type) and an answer it
  * does not allow (an unlisted status, a field of the wrong type) are collected in {@link GitlabDouble.problems},
  * and {@link GitlabDouble.close} rejects with them, so the `afterEach(() => double.close())` of a test fails it.
  */
+import { createHash } from "node:crypto";
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { createOpenApiValidator, OpenApiValidator } from "./openapi";
@@ -196,10 +201,36 @@ export interface AddNoteOptions {
   readonly author?: DoubleUser;
 }
 
+/** A project as the double keeps it. */
+export interface DoubleProject {
+  readonly id: number;
+  readonly path: string;
+  readonly group: string;
+  visibility: "private" | "internal" | "public";
+  /** Null while the repository is empty. */
+  default_branch: string | null;
+}
+
+/** One file of a branch as the double keeps it. */
+export interface DoubleFile {
+  readonly content: string;
+  /** The last commit that changed the file. */
+  readonly lastCommitId: string;
+}
+
+/** A commit made through the API, as the double keeps it. */
+export interface DoubleCommit {
+  readonly id: string;
+  readonly branch: string;
+  readonly message: string;
+  /** The actions as sent. */
+  readonly actions: readonly Record<string, unknown>[];
+}
+
 /** The double's in-memory GitLab. */
 export interface DoubleState {
   readonly groups: Map<string, { id: number; path: string }>;
-  readonly projects: Map<string, { id: number; path: string; group: string }>;
+  readonly projects: Map<string, DoubleProject>;
   readonly labels: Label[];
   readonly variables: Map<string, Variable[]>;
   readonly runners: Map<number, Runner>;
@@ -216,6 +247,10 @@ export interface DoubleState {
   readonly pushRules: Map<string, DoublePushRule>;
   /** Merge request approval rules by project path, in order of creation. */
   readonly approvalRules: Map<string, DoubleApprovalRule[]>;
+  /** Repository content by project path, then branch, then file path; an empty repository has no entry. */
+  readonly repositories: Map<string, Map<string, Map<string, DoubleFile>>>;
+  /** Commits made through the API by project path, in order. */
+  readonly commits: Map<string, DoubleCommit[]>;
 }
 
 /** A running double. */
@@ -232,8 +267,15 @@ export interface GitlabDouble {
   readonly state: DoubleState;
   /** Adds a group by full path; returns its ID. */
   addGroup(path: string): number;
-  /** Adds a project inside an existing group; the project's path is `group/name`. */
+  /** Adds a project inside an existing group, private and with an empty repository; its path is `group/name`. */
   addProject(groupPath: string, name: string): number;
+  /**
+   * Writes a file to a branch of an existing project as if pushed by somebody (the branch is made when missing);
+   * returns the commit's SHA.
+   */
+  pushFile(projectPath: string, branch: string, filePath: string, content: string): string;
+  /** Deletes a file from a branch as if pushed by somebody. */
+  removeFile(projectPath: string, branch: string, filePath: string): void;
   /** Adds a label owned by a group or a project path. */
   addLabel(owner: string, name: string, color: string, description?: string): number;
   /** Adds merge request `!iid` to an existing project (by path); returns its global ID. */
@@ -334,6 +376,8 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
     protectedBranches: new Map(),
     pushRules: new Map(),
     approvalRules: new Map(),
+    repositories: new Map(),
+    commits: new Map(),
   };
   const user = TOKEN_USER;
   const validator = options.validator ?? (sharedValidator ??= createOpenApiValidator({ closedResponses: true }));
@@ -341,6 +385,7 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
   const problems: string[] = [];
   const failures: { failure: InjectedFailure; left: number }[] = [];
   let nextId = 100;
+  let nextCommit = 1;
   let baseUrl = "";
   let lastStamp = 0;
 
@@ -419,9 +464,17 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
       if (kind === "variables") return groupVariables(method, g.path, item, query, body);
       if (kind === "runners" && item === undefined && method === "GET") return groupRunners(g, query, route);
     }
+    if (root === "projects" && ref === undefined && method === "POST") return createProject(body);
     if (root === "projects" && ref !== undefined) {
       const p = project(ref);
       if (!p) return notFound("Project");
+      if (kind === undefined && method === "GET") return new HttpAnswer(200, projectView(p));
+      if (kind === "repository" && item === "files" && action !== undefined && segments.length === 5) {
+        if (method === "GET") return repositoryFile(p, action, query);
+      }
+      if (kind === "repository" && item === "commits" && action === undefined && method === "POST") {
+        return createCommit(p, body);
+      }
       if (kind === "labels") {
         if (item === undefined && method === "GET") {
           const own = state.labels.filter((l) => l.owner === p.path && search(l.name));
@@ -454,6 +507,140 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
       return resetRunnerToken(Number(ref));
     }
     return notFound("Route");
+  }
+
+  const projectView = (p: DoubleProject) => ({
+    id: p.id,
+    name: p.path.slice(p.path.lastIndexOf("/") + 1),
+    path: p.path.slice(p.path.lastIndexOf("/") + 1),
+    path_with_namespace: p.path,
+    visibility: p.visibility,
+    default_branch: p.default_branch,
+    empty_repo: !state.repositories.has(p.path),
+    web_url: `${baseUrl}/${p.path}`,
+  });
+
+  /** A new commit's SHA: 40 hex digits, unique in the double. */
+  const commitSha = () => (nextCommit++).toString(16).padStart(40, "0");
+
+  /** Writes `files` (null deletes) to `branch` as one commit, making the branch (and the default branch) as Git does. */
+  function writeFiles(p: DoubleProject, branch: string, files: Map<string, string | null>): string {
+    const branches = state.repositories.get(p.path) ?? new Map<string, Map<string, DoubleFile>>();
+    state.repositories.set(p.path, branches);
+    const tree = branches.get(branch) ?? new Map<string, DoubleFile>();
+    branches.set(branch, tree);
+    p.default_branch ??= branch;
+    const sha = commitSha();
+    for (const [path, content] of files) {
+      if (content === null) tree.delete(path);
+      else tree.set(path, { content, lastCommitId: sha });
+    }
+    return sha;
+  }
+
+  /**
+   * `POST /projects` (https://docs.gitlab.com/api/projects/#create-a-project): a path is taken once per namespace,
+   * and `initialize_with_readme` makes the first commit on the default branch.
+   */
+  function createProject(body: Record<string, unknown>): HttpAnswer {
+    const g = [...state.groups.values()].find((x) => x.id === Number(body.namespace_id));
+    if (!g) return notFound("Namespace");
+    const path = typeof body.path === "string" ? body.path : typeof body.name === "string" ? body.name : undefined;
+    if (path === undefined) return invalid("name, path are missing, at least one parameter must be provided");
+    if (state.projects.has(`${g.path}/${path}`)) {
+      return bad({ name: ["has already been taken"], path: ["has already been taken"] });
+    }
+    const p: DoubleProject = {
+      id: nextId++,
+      path: `${g.path}/${path}`,
+      group: g.path,
+      visibility: (body.visibility as DoubleProject["visibility"] | undefined) ?? "private",
+      default_branch: null,
+    };
+    state.projects.set(p.path, p);
+    const branch = typeof body.default_branch === "string" ? body.default_branch : "main";
+    if (bool(body.initialize_with_readme, false)) writeFiles(p, branch, new Map([["README.md", `# ${path}\n`]]));
+    return new HttpAnswer(201, projectView(p));
+  }
+
+  /** `GET /projects/:id/repository/files/:file_path` (https://docs.gitlab.com/api/repository_files/#get-file-from-repository). */
+  function repositoryFile(p: DoubleProject, filePath: string, query: Record<string, string>): HttpAnswer {
+    if (query.ref === undefined) return invalid("ref is missing");
+    const file = state.repositories.get(p.path)?.get(query.ref)?.get(filePath);
+    if (!file) return notFound("File");
+    return new HttpAnswer(200, {
+      file_name: filePath.slice(filePath.lastIndexOf("/") + 1),
+      file_path: filePath,
+      size: Buffer.byteLength(file.content),
+      encoding: "base64",
+      content: Buffer.from(file.content, "utf8").toString("base64"),
+      content_sha256: createHash("sha256").update(file.content, "utf8").digest("hex"),
+      ref: query.ref,
+      blob_id: createHash("sha1").update(file.content, "utf8").digest("hex"),
+      commit_id: file.lastCommitId,
+      last_commit_id: file.lastCommitId,
+      execute_filemode: false,
+    });
+  }
+
+  /**
+   * `POST /projects/:id/repository/commits` with `create` and `update` actions
+   * (https://docs.gitlab.com/api/commits/#create-a-commit-with-multiple-files-and-actions), refused as GitLab refuses
+   * them: a `create` of a file that exists, an `update` of one that does not or that changed after its
+   * `last_commit_id`, and a branch that does not exist in a repository that is not empty.
+   */
+  function createCommit(p: DoubleProject, body: Record<string, unknown>): HttpAnswer {
+    const { branch, commit_message: message, actions } = body;
+    if (typeof branch !== "string" || typeof message !== "string" || !Array.isArray(actions)) {
+      return invalid("branch, commit_message, actions are missing");
+    }
+    const branches = state.repositories.get(p.path);
+    if (branches !== undefined && !branches.has(branch)) {
+      return bad("You can only create or edit files when you are on a branch");
+    }
+    const tree = branches?.get(branch) ?? new Map<string, DoubleFile>();
+    const files = new Map<string, string | null>();
+    for (const raw of actions as Record<string, unknown>[]) {
+      const path = raw.file_path;
+      if (typeof path !== "string") return invalid("actions[file_path] is missing");
+      const text = typeof raw.content === "string" ? raw.content : "";
+      const content = raw.encoding === "base64" ? Buffer.from(text, "base64").toString("utf8") : text;
+      const existing = tree.get(path);
+      if (raw.action === "create") {
+        if (existing) return bad("A file with this name already exists");
+      } else if (raw.action === "update") {
+        if (!existing) return bad("A file with this name doesn't exist");
+        if (typeof raw.last_commit_id === "string" && raw.last_commit_id !== existing.lastCommitId) {
+          return bad(`The file has changed since you started editing it: ${path}`);
+        }
+      } else {
+        return invalid("actions[action] does not have a valid value");
+      }
+      files.set(path, content);
+    }
+    const sha = writeFiles(p, branch, files);
+    const commits = state.commits.get(p.path) ?? [];
+    state.commits.set(p.path, [
+      ...commits,
+      { id: sha, branch, message, actions: actions as Record<string, unknown>[] },
+    ]);
+    const at = stamp();
+    return new HttpAnswer(201, {
+      id: sha,
+      short_id: sha.slice(0, 8),
+      title: message.split("\n")[0],
+      message,
+      author_name: user.name,
+      author_email: `${user.username}@example.com`,
+      authored_date: at,
+      committer_name: user.name,
+      committer_email: `${user.username}@example.com`,
+      committed_date: at,
+      created_at: at,
+      parent_ids: [],
+      project_id: p.id,
+      web_url: `${baseUrl}/${p.path}/-/commit/${sha}`,
+    });
   }
 
   function groupLabels(
@@ -1247,8 +1434,20 @@ export async function startGitlabDouble(options: GitlabDoubleOptions = {}): Prom
       if (!state.groups.has(groupPath)) throw new Error(`double: no group '${groupPath}'`);
       const id = nextId++;
       const path = `${groupPath}/${name}`;
-      state.projects.set(path, { id, path, group: groupPath });
+      state.projects.set(path, { id, path, group: groupPath, visibility: "private", default_branch: null });
       return id;
+    },
+    pushFile(projectPath, branch, filePath, content) {
+      const p = state.projects.get(projectPath);
+      if (!p) throw new Error(`double: no project '${projectPath}'`);
+      return writeFiles(p, branch, new Map([[filePath, content]]));
+    },
+    removeFile(projectPath, branch, filePath) {
+      const p = state.projects.get(projectPath);
+      if (!state.repositories.get(projectPath)?.get(branch)?.has(filePath) || !p) {
+        throw new Error(`double: no file '${filePath}' on '${branch}' of '${projectPath}'`);
+      }
+      writeFiles(p, branch, new Map([[filePath, null]]));
     },
     addLabel(owner, name, color, description) {
       const ownerKind = state.groups.has(owner) ? "group" : "project";

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { gitlabApi, GitlabApi } from "../api";
 import { GitlabDouble } from "./gitlab-double";
-import { FakeClock, fakeClock as startClock } from "../../talos/fake-clock";
+import { FakeClock, fakeClock as startClock } from "../../common/testing";
 
 /** A fake clock at a fixed wall-clock time, since Retry-After may be an HTTP date. */
 export function fakeClock(): FakeClock {
