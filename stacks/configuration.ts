@@ -9,6 +9,7 @@ import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { suggest } from "../components/common/suggest";
+import { isAwsRegion, isHostname, isIpv4Cidr } from "../components/common/validation";
 import { POLICY_NAMES } from "../policies/names";
 import { StackName } from "./graph";
 
@@ -45,8 +46,6 @@ export class ConfigError extends pulumi.RunError {
 // ---------------------------------------------------------------------------------------------------------------
 // Typed values. Each carries its own message so that every rejection says what the value must look like.
 
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
 /** An `https://` URL without a trailing slash, path, query or credentials (as OIDC issuers and APIs want it). */
 export const httpsUrl = () =>
   z.string().refine(
@@ -69,20 +68,13 @@ export const ipv4 = () =>
 
 /** An IPv4 CIDR block whose address is the network address. */
 export const cidr = () =>
-  z.string().refine(
-    (value) => {
-      const match = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(value);
-      if (!match || isIP(match[1]) !== 4 || Number(match[2]) > 32) return false;
-      const bits = Number(match[2]);
-      const addr = match[1].split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
-      return bits === 0 ? addr === 0 : addr % 2 ** (32 - bits) === 0;
-    },
-    { error: "must be an IPv4 CIDR block with its network address, e.g. 192.0.2.0/24" },
-  );
+  z.string().refine((value) => isIpv4Cidr(value, { networkAddress: true }), {
+    error: "must be an IPv4 CIDR block with its network address, e.g. 192.0.2.0/24",
+  });
 
 /** A lowercase DNS hostname (one or more labels). */
 export const hostname = () =>
-  z.string().refine((v) => HOSTNAME.test(v), { error: "must be a lowercase DNS name, e.g. pve1.example.com" });
+  z.string().refine(isHostname, { error: "must be a lowercase DNS name, e.g. pve1.example.com" });
 
 /** A TCP/UDP port. */
 export const port = () =>
@@ -101,7 +93,7 @@ export const email = () => z.email({ error: "must be an email address, e.g. aws-
 
 /** An AWS region name. */
 export const awsRegion = () =>
-  z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "must be an AWS region name, e.g. eu-central-1" });
+  z.string().refine(isAwsRegion, { error: "must be an AWS region name, e.g. eu-central-1" });
 
 /**
  * A value AWS accepts in a tag: at most 256 characters of letters, digits, spaces and `_ . : / = + - @`

@@ -1,7 +1,9 @@
 /**
  * Typed stack contracts (docs/architecture.md, "Typed stack contracts"): each stack declares its outputs once, as data,
  * and every consumer reads them through {@link readStack}, which goes through `requireOutput` so a missing output fails
- * loudly instead of resolving to `undefined`. Renaming an output is a breaking change; adding one is not.
+ * loudly instead of resolving to `undefined`. Renaming an output is a breaking change; adding one is not. An output a
+ * stack exports only in some shapes (the lab's cluster outputs) says what it takes in `requires`, and a consumer that
+ * reads it from a stack without it is refused with those words.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -13,6 +15,12 @@ export interface OutputSpec<T = unknown> {
   /** Secret outputs are wrapped with `pulumi.secret` on export and stay secret in every consumer. */
   readonly secret?: boolean;
   readonly description: string;
+  /**
+   * Set on an output the stack exports only in some of its shapes: what the stack needs before it exports it and how
+   * to give it that, worded to follow "which it exports only with" in a consumer's refusal (the lab's cluster
+   * outputs). Without it the output is always exported.
+   */
+  readonly requires?: string;
 }
 
 /** A stack's output contract. */
@@ -21,8 +29,13 @@ export type Contract = Readonly<Record<string, OutputSpec>>;
 /** The plain values of a contract's outputs. */
 export type ContractValues<C extends Contract> = { [K in keyof C]: C[K] extends OutputSpec<infer T> ? T : never };
 
-/** What a stack program returns: every output of its contract, as inputs. */
-export type ContractExports<C extends Contract> = { [K in keyof C]: pulumi.Input<ContractValues<C>[K]> };
+/** The keys of a contract's outputs that carry {@link OutputSpec.requires}: exported only in some shapes. */
+type ConditionalKeys<C extends Contract> = { [K in keyof C]: C[K] extends { requires: string } ? K : never }[keyof C];
+
+/** What a stack program returns: every output of its contract as inputs, the conditional ones possibly absent. */
+export type ContractExports<C extends Contract> = {
+  [K in Exclude<keyof C, ConditionalKeys<C>>]: pulumi.Input<ContractValues<C>[K]>;
+} & { [K in ConditionalKeys<C>]?: pulumi.Input<ContractValues<C>[K]> };
 
 /** What a consumer gets: every output of the upstream contract, as outputs. */
 export type ContractOutputs<C extends Contract> = { [K in keyof C]: pulumi.Output<ContractValues<C>[K]> };
@@ -36,7 +49,9 @@ export function defineContract<C extends Contract>(contract: C): C {
 export function exportContract<C extends Contract>(contract: C, values: ContractExports<C>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(contract)) {
-    const value = values[key as keyof C];
+    const value = (values as Record<string, unknown>)[key];
+    // A conditional output the stack's shape does not have is left out, not exported as undefined.
+    if (value === undefined && contract[key].requires !== undefined) continue;
     out[key] = contract[key].secret ? pulumi.secret(value) : value;
   }
   return out;
@@ -86,7 +101,14 @@ export function openStack<C extends Contract>(
   const name = reference ?? defaultReference(upstream);
   const ref = new pulumi.StackReference(`${upstream}-outputs`, { name }, opts);
   const out: Record<string, pulumi.Output<unknown>> = {};
-  for (const key of Object.keys(contract)) out[key] = ref.requireOutput(key);
+  for (const key of Object.keys(contract)) {
+    if (contract[key].requires === undefined) out[key] = ref.requireOutput(key);
+    else {
+      // Required on first use: an output the upstream stack's shape lacks would otherwise fail the program unread.
+      let output: pulumi.Output<unknown> | undefined;
+      Object.defineProperty(out, key, { enumerable: true, get: () => (output ??= ref.requireOutput(key)) });
+    }
+  }
   return {
     outputs: out as ContractOutputs<C>,
     value: async (key) => {
@@ -96,6 +118,12 @@ export function openStack<C extends Contract>(
       }
       const details = await ref.getOutputDetails(key);
       const parsed = spec.schema.safeParse(details.value);
+      if (details.value === undefined && spec.requires !== undefined) {
+        throw new Error(
+          `stack "${consumer}": "${upstream}" (${name}) has no output "${key}", which it exports only with ` +
+            `${spec.requires}, then run \`pulumi up --stack ${upstream}\` before this stack`,
+        );
+      }
       if (!parsed.success) {
         throw new Error(
           `stack "${consumer}": "${upstream}" (${name}) output "${key}" ` +

@@ -5,6 +5,7 @@ import {
   eveSkillFarmProblems,
   imageDigestProblem,
 } from "../../components/apps/eve-skill-farm";
+import { isDnsLabel } from "../../components/common/validation";
 import { commonShape, loadConfig, secretField } from "../configuration";
 import { GRAPH } from "../graph";
 
@@ -19,7 +20,7 @@ export const eveSkillFarmConfigSchema = z
   .object({
     ...commonShape(GRAPH["eve-skill-farm"].needs),
     /** The application's host name under the lab domain: `<subdomain>.<domain>`. */
-    subdomain: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+    subdomain: z.string().refine(isDnsLabel, {
       error: "must be one DNS label: lowercase letters, digits and inner hyphens",
     }),
     /** The container image, pinned by digest (checked below): a plan today and a deploy tomorrow run the same bytes. */

@@ -8,7 +8,7 @@ import { Flux } from "../../components/kubernetes/flux/flux";
 import { proxmoxTopologyLabels } from "../../components/kubernetes/platform/storage";
 import { TalosCluster, TalosNodeSpec } from "../../components/talos/cluster";
 import { TalosSecrets } from "../../components/talos/secrets";
-import { LabConfig } from "./config";
+import { LabClusterConfig } from "./config";
 import { LOCAL_PATH_VOLUME } from "./platform";
 
 /**
@@ -33,7 +33,7 @@ export function behindHealthGate(cluster: TalosCluster): pulumi.ComponentResourc
 }
 
 /** The nodes of one role with their labels: the Proxmox CSI plugin's topology labels when it is the backend. */
-function nodesOf(config: LabConfig, nodes: LabConfig["talos"]["controlPlanes"]): TalosNodeSpec[] {
+function nodesOf(config: LabClusterConfig, nodes: LabClusterConfig["talos"]["controlPlanes"]): TalosNodeSpec[] {
   const csi = config.platform.storage.backend === "proxmox-csi" ? config.platform.storage.proxmoxCsi : undefined;
   return nodes.map((node) => ({
     ...node,
@@ -51,8 +51,13 @@ export interface LabCluster {
 
 /** Creates the Talos secrets, the cluster on Proxmox and Flux. */
 export function labCluster(
-  config: LabConfig,
-  gitops: { readonly repositoryUrl: string; readonly deployPrivateKey: pulumi.Input<string> },
+  config: LabClusterConfig,
+  gitops: {
+    readonly repositoryUrl: string;
+    readonly path: string;
+    readonly branch: string;
+    readonly deployPrivateKey: pulumi.Input<string>;
+  },
   providers: pulumi.ComponentResourceOptions,
 ): LabCluster {
   const { talos, proxmox, network } = config;
@@ -102,8 +107,8 @@ export function labCluster(
     "flux",
     {
       repositoryUrl: gitops.repositoryUrl,
-      branch: config.flux.branch,
-      path: config.flux.path,
+      branch: gitops.branch,
+      path: gitops.path,
       deployKeyPrivateKey: pulumi.secret(gitops.deployPrivateKey),
       knownHosts: config.flux.knownHosts.join("\n"),
     },

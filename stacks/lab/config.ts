@@ -9,20 +9,21 @@ import {
   inRange,
   rangeOf,
 } from "../../components/common/ipv4";
-import { awsRegion, cidr, commonShape, email, hostname, httpsUrl, ipv4, loadConfig, version } from "../configuration";
+import { imagePinProblem, isDigestPinnedImage, isDnsLabel, isIpv4Cidr } from "../../components/common/validation";
+import { cidr, commonShape, email, hostname, httpsUrl, ipv4, loadConfig, version } from "../configuration";
 import { GRAPH } from "../graph";
 import { talosVersionProblems } from "./versions";
 import { ETCD_BACKUP_NAMESPACE } from "../../components/kubernetes/etcd-backup/etcd-backup";
 import { monitoringConfigSchema, monitoringIssues } from "./monitoring";
 
 const dnsLabel = () =>
-  z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+  z.string().refine(isDnsLabel, {
     error: "must be a DNS label: lowercase letters, digits and inner hyphens, e.g. talos-cp-1",
   });
 
 /** An IPv4 address with its prefix length, as Proxmox and Talos take a static address. */
 const addressWithPrefix = () =>
-  z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, {
+  z.string().refine((value) => isIpv4Cidr(value), {
     error: "must be an IPv4 address with its prefix length, e.g. 192.168.10.11/24",
   });
 
@@ -42,18 +43,13 @@ const sha = (bits: 256 | 512) =>
 
 /** A container image pinned by a version tag or a digest: never `latest`, never untagged. */
 const pinnedImage = () =>
-  z.string().refine(
-    (image) => {
-      if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
-      const tag = /:([A-Za-z0-9._-]+)$/.exec(image.slice(image.lastIndexOf("/") + 1))?.[1];
-      return tag !== undefined && tag !== "latest";
-    },
-    { error: "must be an image pinned by a version tag or a digest, e.g. docker:28.1.1-dind (never latest)" },
-  );
+  z.string().refine((image) => imagePinProblem(image) === undefined, {
+    error: "must be an image pinned by a version tag or a digest, e.g. docker:28.1.1-dind (never latest)",
+  });
 
 /** A container image pinned by digest: `<repository>[:<tag>]@sha256:<64 hex>`. */
 const digestImage = () =>
-  z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$/, {
+  z.string().refine(isDigestPinnedImage, {
     error: "must be an image pinned by digest, <repository>[:<tag>]@sha256:<64 hex>",
   });
 
@@ -155,6 +151,59 @@ const proxmoxCsiSchema = z
   })
   .strict();
 
+/** The Talos cluster: versions, the VIP, the nodes and their sizes, the CNI. */
+const talosSchema = z
+  .object({
+    clusterName: dnsLabel(),
+    talosVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "must be a Talos release vX.Y.Z, e.g. v1.13.9" }),
+    /** The Talos release new VMs boot from; running nodes are upgraded through the Talos API instead. */
+    imageVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "must be a Talos release vX.Y.Z, e.g. v1.13.9" }),
+    kubernetesVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be X.Y.Z without a v, e.g. 1.36.3" }),
+    /** The control-plane VIP: an unused address on the lab network, outside the MetalLB pool. */
+    vip: ipv4(),
+    cpuType: z.enum(["host", "x86-64-v2-AES"]),
+    controlPlane: vmSize({ cores: 2, memoryMiB: 2048, diskGiB: 10 }),
+    worker: vmSize({ cores: 1, memoryMiB: 1024, diskGiB: 10 }),
+    controlPlanes: z.array(talosNode).min(3, { error: "list at least three control planes (an odd number)" }),
+    workers: z.array(talosNode),
+    podSubnets: z.array(cidr()).min(1),
+    serviceSubnets: z.array(cidr()).min(1),
+    /** The CNI: Cilium, installed by the control planes at bootstrap (read at bootstrap only). */
+    cilium: z
+      .object({
+        version: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a Cilium release X.Y.Z, e.g. 1.18.0" }),
+        cliImage: digestImage(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** The keys of the cluster (phases 4 and 5), which come together or not at all. */
+export const CLUSTER_KEYS = ["talos", "flux", "platform"] as const;
+
+/** The cluster's own rules on its network: pod and service blocks, and etcd's quorum. */
+function talosIssues(talos: Talos, network: string, issue: Issue): void {
+  // Pod and service addresses are routed inside the cluster: a block that overlaps the LAN (or the other block)
+  // makes the LAN's hosts, the gateway among them, unreachable from pods
+  // (https://www.talos.dev/v1.11/reference/configuration/v1alpha1/config/#Config.cluster.network).
+  const clusterBlocks = (["podSubnets", "serviceSubnets"] as const).flatMap((key) =>
+    talos[key].map((block, i) => ({ block, path: ["talos", key, i], name: `talos.${key}[${i}]` })),
+  );
+  clusterBlocks.forEach(({ block, path }, i) => {
+    if (cidrsOverlap(block, network)) {
+      issue(path, `${block} overlaps the lab network ${network}; pick a block outside it, e.g. 10.244.0.0/16`);
+    }
+    for (const other of clusterBlocks.slice(0, i)) {
+      if (cidrsOverlap(block, other.block)) {
+        issue(path, `${block} overlaps ${other.block} (${other.name}); pod and service blocks must not overlap`);
+      }
+    }
+  });
+  if (talos.controlPlanes.length % 2 === 0) {
+    issue(["talos", "controlPlanes"], "list an odd number of control planes, so etcd keeps quorum with one down");
+  }
+}
+
 /** The `lab` stack's config schema; `Pulumi.lab.yaml` documents every key. */
 export const labConfigSchema = z
   .object({
@@ -217,44 +266,20 @@ export const labConfigSchema = z
         cluster: runnerClusterSchema.optional(),
       })
       .strict(),
-    talos: z
-      .object({
-        clusterName: dnsLabel(),
-        talosVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "must be a Talos release vX.Y.Z, e.g. v1.13.9" }),
-        /** The Talos release new VMs boot from; running nodes are upgraded through the Talos API instead. */
-        imageVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "must be a Talos release vX.Y.Z, e.g. v1.13.9" }),
-        kubernetesVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be X.Y.Z without a v, e.g. 1.36.3" }),
-        /** The control-plane VIP: an unused address on the lab network, outside the MetalLB pool. */
-        vip: ipv4(),
-        cpuType: z.enum(["host", "x86-64-v2-AES"]),
-        controlPlane: vmSize({ cores: 2, memoryMiB: 2048, diskGiB: 10 }),
-        worker: vmSize({ cores: 1, memoryMiB: 1024, diskGiB: 10 }),
-        controlPlanes: z.array(talosNode).min(3, { error: "list at least three control planes (an odd number)" }),
-        workers: z.array(talosNode),
-        podSubnets: z.array(cidr()).min(1),
-        serviceSubnets: z.array(cidr()).min(1),
-        /** The CNI: Cilium, installed by the control planes at bootstrap (read at bootstrap only). */
-        cilium: z
-          .object({
-            version: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a Cilium release X.Y.Z, e.g. 1.18.0" }),
-            cliImage: digestImage(),
-          })
-          .strict(),
-      })
-      .strict(),
+    /**
+     * The cluster (phases 4 and 5): `talos`, `flux` and `platform` come together or not at all. Without them the
+     * stack is the runner VM alone (docs/lab.md, "Two shapes"), and adding them later leaves the runner VM as it is.
+     */
+    talos: talosSchema.optional(),
     /** Where Prometheus, Alertmanager and Grafana run (docs/monitoring.md). */
     monitoring: monitoringConfigSchema,
     flux: z
       .object({
-        /** The cluster's root in the GitOps repository (the repository itself comes from the `group` stack). */
-        path: z
-          .string()
-          .regex(/^\.\/[\w./-]+$/, { error: "must be a path under the repository root, e.g. ./clusters/lab" }),
-        branch: z.string().min(1),
         /** The Git server's host keys (`known_hosts` lines), checked out of band. */
         knownHosts: z.array(z.string().min(1)).min(1),
       })
-      .strict(),
+      .strict()
+      .optional(),
     platform: z
       .object({
         metallb: z
@@ -290,27 +315,12 @@ export const labConfigSchema = z
               .regex(/^\S+( \S+){4}$/, { error: "must be a cron expression of five fields, e.g. 0 */6 * * *" }),
             talosctlImage: digestImage(),
             awsCliImage: digestImage(),
-            /** The destination; the aws stack's backup bucket once it publishes one. */
-            destination: z
-              .object({
-                bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name" }),
-                region: awsRegion(),
-                keyPrefix: z
-                  .string()
-                  .regex(/^([A-Za-z0-9!_.*'()-]+\/)+$/, { error: "must end in '/', e.g. etcd/lab/" }),
-                kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, {
-                  error: "must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id>",
-                }),
-                /** The writer's access key in Secrets Manager under the lab's prefix (JSON accessKeyId, secretAccessKey). */
-                credentialsSecret: z.string().regex(/^[A-Za-z0-9_+=.@-][A-Za-z0-9/_+=.@-]*$/, {
-                  error: "must be a Secrets Manager name under the lab's prefix, e.g. etcd-backup/credentials",
-                }),
-              })
-              .strict(),
+            // The destination (bucket, key, the writer's credentials) is the aws stack's etcdBackup output.
           })
           .strict(),
       })
-      .strict(),
+      .strict()
+      .optional(),
   })
   .superRefine((config, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -342,12 +352,35 @@ export const labConfigSchema = z
       );
     }
 
+    // The cluster's blocks come together: with some of them the cluster would be half built.
+    const set = CLUSTER_KEYS.filter((key) => config[key] !== undefined);
+    if (set.length > 0 && set.length < CLUSTER_KEYS.length) {
+      const given = set.map((key) => `foundation:${key}`).join(" and ");
+      for (const key of CLUSTER_KEYS.filter((k) => config[k] === undefined)) {
+        issue(
+          [key],
+          `is required with ${given}: the cluster takes foundation:talos, foundation:flux and foundation:platform ` +
+            `together; add it (Pulumi.lab.yaml shows every key), or remove ${given} to build the runner VM alone`,
+        );
+      }
+    }
+    if (set.length === 0 && manager.placement === "cluster") {
+      issue(
+        ["runnerManager", "placement"],
+        "'cluster' runs the manager in the lab's cluster, and this config has none (no foundation:talos, " +
+          "foundation:flux or foundation:platform); keep 'vm' until the cluster is up, then move it " +
+          "(docs/runbooks/runner-migration.md)",
+      );
+    }
+    const { talos, platform } = config;
+
     // Every static address on the LAN, by the key that sets it: each inside the network, none used twice.
-    const addresses: { path: (string | number)[]; ip: string }[] = [{ path: ["talos", "vip"], ip: config.talos.vip }];
+    const addresses: { path: (string | number)[]; ip: string }[] = [];
+    if (talos !== undefined) addresses.push({ path: ["talos", "vip"], ip: talos.vip });
     if (manager.vm !== undefined)
       addresses.push({ path: ["runnerManager", "vm", "address"], ip: addressOf(manager.vm.address) });
     for (const group of ["controlPlanes", "workers"] as const) {
-      config.talos[group].forEach((node, i) =>
+      talos?.[group].forEach((node, i) =>
         addresses.push({ path: ["talos", group, i, "address"], ip: addressOf(node.address) }),
       );
     }
@@ -364,87 +397,96 @@ export const labConfigSchema = z
       if (first !== undefined) issue(path, `${ip} is already used by ${first}; give every VM and the VIP its own`);
       else seen.set(ip, `foundation:${path.join(".").replace(/\.(\d+)\./g, "[$1].")}`);
     }
-    // Pod and service addresses are routed inside the cluster: a block that overlaps the LAN (or the other block)
-    // makes the LAN's hosts, the gateway among them, unreachable from pods
-    // (https://www.talos.dev/v1.11/reference/configuration/v1alpha1/config/#Config.cluster.network).
-    const clusterBlocks = (["podSubnets", "serviceSubnets"] as const).flatMap((key) =>
-      config.talos[key].map((block, i) => ({ block, path: ["talos", key, i], name: `talos.${key}[${i}]` })),
-    );
-    clusterBlocks.forEach(({ block, path }, i) => {
-      if (cidrsOverlap(block, network)) {
-        issue(path, `${block} overlaps the lab network ${network}; pick a block outside it, e.g. 10.244.0.0/16`);
-      }
-      for (const other of clusterBlocks.slice(0, i)) {
-        if (cidrsOverlap(block, other.block)) {
-          issue(path, `${block} overlaps ${other.block} (${other.name}); pod and service blocks must not overlap`);
-        }
-      }
-    });
-    if (config.talos.controlPlanes.length % 2 === 0) {
-      issue(["talos", "controlPlanes"], "list an odd number of control planes, so etcd keeps quorum with one down");
-    }
+    if (talos !== undefined) talosIssues(talos, network, issue);
     const vmIds = [
       ...(manager.vm === undefined ? [] : [manager.vm.vmId]),
-      ...[...config.talos.controlPlanes, ...config.talos.workers].map((node) => node.vmId),
+      ...(talos === undefined ? [] : [...talos.controlPlanes, ...talos.workers]).map((node) => node.vmId),
     ];
     for (const id of new Set(vmIds)) {
       if (vmIds.filter((other) => other === id).length > 1) issue(["talos"], `vmId ${id} is used by more than one VM`);
     }
-
-    // MetalLB hands out addresses that ARP answers on the LAN: they must be on it, and clear of every VM and the VIP.
-    const pool = config.platform.metallb.addresses;
-    pool.forEach((entry, i) => {
-      const range = rangeOf(entry);
-      const path = ["platform", "metallb", "addresses", i];
-      if (range === undefined) {
-        issue(path, `'${entry}' must be an IPv4 range a.b.c.d-a.b.c.e (ascending) or a CIDR a.b.c.d/n`);
-      } else if (!inNetwork(range[0]) || !inNetwork(range[1])) {
-        issue(path, `'${entry}' is outside the lab network ${network}; MetalLB answers ARP on that network only`);
-      } else {
-        for (const { ip } of addresses) {
-          if (inRange(range, ip)) issue(path, `'${entry}' contains ${ip}, which ${seen.get(ip)} already uses`);
-        }
-        if (inRange(range, config.network.gateway)) {
-          issue(path, `'${entry}' contains the gateway ${config.network.gateway}; MetalLB would answer ARP for it`);
-        }
-      }
-    });
-    const lb = config.platform.traefik.loadBalancerIp;
-    if (
-      !pool.some((entry) => {
-        const range = rangeOf(entry);
-        return range !== undefined && inRange(range, lb);
-      })
-    ) {
-      issue(
-        ["platform", "traefik", "loadBalancerIp"],
-        `${lb} is not in platform.metallb.addresses; pick one from the pool`,
-      );
+    if (platform !== undefined) platformIssues(platform, addresses, seen, config.network, issue);
+    if (talos !== undefined) {
+      for (const { path, message } of talosVersionProblems(talos)) issue(["talos", ...path], message);
     }
-
-    for (const { path, message } of talosVersionProblems(config.talos)) issue(["talos", ...path], message);
-    if (!config.platform.externalSecrets.allowedNamespaces.includes(ETCD_BACKUP_NAMESPACE)) {
+    if (platform !== undefined && !platform.externalSecrets.allowedNamespaces.includes(ETCD_BACKUP_NAMESPACE)) {
       issue(
         ["platform", "externalSecrets", "allowedNamespaces"],
         `must include ${ETCD_BACKUP_NAMESPACE}: the etcd backup job reads its AWS credentials through the store`,
       );
     }
-
-    const storage = config.platform.storage;
-    const settings = storage.backend === "proxmox-csi" ? "proxmoxCsi" : "localPath";
-    if (storage[settings] === undefined) {
-      issue(["platform", "storage", settings], `backend is '${storage.backend}' but storage.${settings} is not set`);
-    }
-    if (storage.backend === "local-path" && config.talos.workers.length === 0) {
-      issue(
-        ["platform", "storage", "backend"],
-        "local-path keeps volumes on the workers' data disks and the cluster has no workers; add a worker or use proxmox-csi",
-      );
-    }
+    if (platform !== undefined) storageIssues(platform, talos, issue);
   });
 
-/** The validated `lab` config. */
+type Issue = (path: (string | number)[], message: string) => void;
+type Talos = z.infer<typeof talosSchema>;
+type Platform = NonNullable<LabConfig["platform"]>;
+
+/** MetalLB's pool on the LAN, clear of every VM, the VIP and the gateway, and Traefik's address in it. */
+function platformIssues(
+  platform: Platform,
+  addresses: readonly { readonly ip: string }[],
+  seen: ReadonlyMap<string, string>,
+  lan: LabConfig["network"],
+  issue: Issue,
+): void {
+  // MetalLB hands out addresses that ARP answers on the LAN: they must be on it, and clear of every VM and the VIP.
+  const pool = platform.metallb.addresses;
+  pool.forEach((entry, i) => {
+    const range = rangeOf(entry);
+    const path = ["platform", "metallb", "addresses", i];
+    if (range === undefined) {
+      issue(path, `'${entry}' must be an IPv4 range a.b.c.d-a.b.c.e (ascending) or a CIDR a.b.c.d/n`);
+    } else if (!cidrContains(lan.cidr, range[0]) || !cidrContains(lan.cidr, range[1])) {
+      issue(path, `'${entry}' is outside the lab network ${lan.cidr}; MetalLB answers ARP on that network only`);
+    } else {
+      for (const { ip } of addresses) {
+        if (inRange(range, ip)) issue(path, `'${entry}' contains ${ip}, which ${seen.get(ip)} already uses`);
+      }
+      if (inRange(range, lan.gateway)) {
+        issue(path, `'${entry}' contains the gateway ${lan.gateway}; MetalLB would answer ARP for it`);
+      }
+    }
+  });
+  const lb = platform.traefik.loadBalancerIp;
+  if (
+    !pool.some((entry) => {
+      const range = rangeOf(entry);
+      return range !== undefined && inRange(range, lb);
+    })
+  ) {
+    issue(
+      ["platform", "traefik", "loadBalancerIp"],
+      `${lb} is not in platform.metallb.addresses; pick one from the pool`,
+    );
+  }
+}
+
+/** The storage backend named has its settings, and local-path has workers to keep its volumes on. */
+function storageIssues(platform: Platform, talos: Talos | undefined, issue: Issue): void {
+  const storage = platform.storage;
+  const settings = storage.backend === "proxmox-csi" ? "proxmoxCsi" : "localPath";
+  if (storage[settings] === undefined) {
+    issue(["platform", "storage", settings], `backend is '${storage.backend}' but storage.${settings} is not set`);
+  }
+  if (storage.backend === "local-path" && talos?.workers.length === 0) {
+    issue(
+      ["platform", "storage", "backend"],
+      "local-path keeps volumes on the workers' data disks and the cluster has no workers; add a worker or use proxmox-csi",
+    );
+  }
+}
+
+/** The validated `lab` config; `talos`, `flux` and `platform` are all set or all absent. */
 export type LabConfig = z.infer<typeof labConfigSchema>;
+
+/** The lab config with its cluster: what the cluster's and the platform's code is built from. */
+export type LabClusterConfig = LabConfig & Required<Pick<LabConfig, (typeof CLUSTER_KEYS)[number]>>;
+
+/** True when the config has the cluster (the schema refuses a partial set, so one key decides). */
+export function hasCluster(config: LabConfig): config is LabClusterConfig {
+  return CLUSTER_KEYS.every((key) => config[key] !== undefined);
+}
 
 /** Loads and validates the running stack's config. */
 export function labConfig(): LabConfig {

@@ -2,8 +2,8 @@ import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { Recording, configEditor } from "../../tools/plan/testing";
 import { containsSecret, present, reveal } from "../../tools/plan/values";
-import { recordedObjects, validateObjects } from "../../components/kubernetes/platform/schema-validation";
-import { recordLab, sampleLabConfig } from "./testing";
+import { recordedObjects, validateObjects } from "../../components/kubernetes/testing/schema-validation";
+import { recordLab, sampleLabConfig, upstreamOutputs } from "./testing";
 
 const sample = sampleLabConfig().config;
 
@@ -183,6 +183,7 @@ describe("lab program", () => {
         ["proxmox-deploy", "docker"],
         ["arm64", "docker-autoscaler"],
         ["arm64-large", "docker-autoscaler"],
+        ["arm64-dind", "docker-autoscaler"],
       ]);
       expect(toml.runners[1].autoscaler?.plugin_config).toMatchObject({ profile: "runner" });
       // The VM reaches AWS through Roles Anywhere with the aws stack's trust anchor, profile and role.
@@ -385,6 +386,36 @@ describe("lab program", () => {
         conditions: [{ namespaces: ["eve-skill-farm", "etcd-backup"] }],
       });
     });
+
+    it("sends the etcd snapshots where the aws stack's etcdBackup output says, its writer's key from Secrets Manager", async () => {
+      const aws = (await upstreamOutputs())["organization/foundation/aws"];
+      const destination = reveal(aws.etcdBackup) as Record<string, string>;
+      expect(destination).toMatchObject({
+        bucketName: "mson-lab-etcd-backups",
+        region: "eu-central-1",
+        keyPrefix: "etcd/lab/",
+        credentialsSecretName: "lab/etcd-backup/credentials",
+      });
+      const cronJob = vm.inputsOf("etcd-backup-cronjob").spec as {
+        jobTemplate: { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } };
+      };
+      const env = Object.fromEntries(
+        cronJob.jobTemplate.spec.template.spec.containers
+          .flatMap((c) => c.env ?? [])
+          .filter((e) => e.value !== undefined)
+          .map((e) => [e.name, e.value]),
+      );
+      expect(env).toMatchObject({
+        BUCKET: destination.bucketName,
+        KEY_PREFIX: destination.keyPrefix,
+        KMS_KEY_ARN: destination.kmsKeyArn,
+      });
+      const data = (vm.inputsOf("etcd-backup-credentials").spec as { data: { remoteRef: { key: string } }[] }).data;
+      expect(data.map((d) => d.remoteRef.key)).toEqual([
+        destination.credentialsSecretName,
+        destination.credentialsSecretName,
+      ]);
+    });
   });
 
   describe("Kubernetes objects", () => {
@@ -412,8 +443,8 @@ describe("lab program", () => {
       const config = edited<{ concurrent: number }>("runner", (r) => (r.concurrent = 10));
       await expect(recordLab(config)).rejects.toThrow(
         'stack "lab" has 1 configuration problem; no resource was registered:\n' +
-          "  - foundation:runner.concurrent: 10 is below 19, the sum of every pool's maxInstances × " +
-          "capacityPerInstance plus the deploy runner's limit; raise concurrent to at least 19 or shrink the pools",
+          "  - foundation:runner.concurrent: 10 is below 21, the sum of every pool's maxInstances × " +
+          "capacityPerInstance plus the deploy runner's limit; raise concurrent to at least 21 or shrink the pools",
       );
     });
   });

@@ -15,6 +15,7 @@ import {
   inRange,
   rangeOf,
 } from "../../components/common/ipv4";
+import { isDnsLabel } from "../../components/common/validation";
 import { AlertReceiver } from "../../components/monitoring/alertmanager-config";
 import { MonitoringVm } from "../../components/monitoring/monitoring-vm";
 import { ScrapeHost } from "../../components/monitoring/prometheus-config";
@@ -26,7 +27,7 @@ import type { LabConfig } from "./config";
 export const MONITORING_PLACEMENTS = ["vm", "external"] as const;
 
 const dnsLabel = () =>
-  z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+  z.string().refine(isDnsLabel, {
     error: "must be a DNS label: lowercase letters, digits and inner hyphens, e.g. monitoring-01",
   });
 
@@ -156,8 +157,9 @@ export interface MonitoringContext {
       readonly firewall: { readonly monitoringCidrs: readonly string[] };
     };
   };
-  readonly platform: { readonly metallb: { readonly addresses: readonly string[] } };
-  readonly talos: {
+  /** Absent with `talos` and `flux` when the lab has no cluster (docs/lab.md, "Two shapes"). */
+  readonly platform?: { readonly metallb: { readonly addresses: readonly string[] } };
+  readonly talos?: {
     readonly vip: string;
     readonly controlPlanes: readonly { readonly vmId: number; readonly address: string }[];
     readonly workers: readonly { readonly vmId: number; readonly address: string }[];
@@ -221,12 +223,12 @@ export function monitoringIssues(config: MonitoringContext): MonitoringIssue[] {
     ...(runnerVm === undefined
       ? []
       : [{ path: "runnerManager.vm", vmId: runnerVm.vmId, ip: addressOf(runnerVm.address) }]),
-    ...config.talos.controlPlanes.map((node, i) => ({
+    ...(config.talos?.controlPlanes ?? []).map((node, i) => ({
       path: `talos.controlPlanes[${i}]`,
       vmId: node.vmId,
       ip: addressOf(node.address),
     })),
-    ...config.talos.workers.map((node, i) => ({
+    ...(config.talos?.workers ?? []).map((node, i) => ({
       path: `talos.workers[${i}]`,
       vmId: node.vmId,
       ip: addressOf(node.address),
@@ -236,8 +238,8 @@ export function monitoringIssues(config: MonitoringContext): MonitoringIssue[] {
     if (other.vmId === vm.vmId) issue(["monitoring", "vm", "vmId"], `${vm.vmId} is also the vmId of ${other.path}`);
     if (other.ip === ip) issue(["monitoring", "vm", "address"], `${ip} is also the address of ${other.path}`);
   }
-  if (ip === config.talos.vip) issue(["monitoring", "vm", "address"], `${ip} is also the cluster's VIP (talos.vip)`);
-  for (const entry of config.platform.metallb.addresses) {
+  if (ip === config.talos?.vip) issue(["monitoring", "vm", "address"], `${ip} is also the cluster's VIP (talos.vip)`);
+  for (const entry of config.platform?.metallb.addresses ?? []) {
     const range = rangeOf(entry);
     if (range !== undefined && inRange(range, ip)) {
       issue(["monitoring", "vm", "address"], `${ip} is in MetalLB's pool '${entry}', which hands it to Services`);

@@ -12,9 +12,11 @@ import { ExternalSecrets } from "../../components/kubernetes/platform/external-s
 import { MetalLb } from "../../components/kubernetes/platform/metallb";
 import { Storage, StorageBackend } from "../../components/kubernetes/platform/storage";
 import { Traefik } from "../../components/kubernetes/platform/traefik";
-import { LabConfig } from "./config";
+import { LabClusterConfig } from "./config";
 import { ProxmoxCsiIdentity } from "../../components/proxmox/csi-identity";
 import type { TalosCluster } from "../../components/talos/cluster";
+import type { awsOutputs } from "../aws/outputs";
+import type { ContractValues } from "../contract";
 
 /**
  * The Talos user volume local-path-provisioner keeps its volumes in (docs/platform.md, "local-path needs a user
@@ -31,6 +33,8 @@ export interface PlatformUpstream {
   readonly secretsCredentials: pulumi.Input<AwsAccessKey>;
   /** Secrets Manager prefix of the lab's secrets, ending in `/`. */
   readonly secretsPrefix: pulumi.Input<string>;
+  /** Where the etcd snapshots go (the `aws` output `etcdBackup`), plain: it shapes the backup job. */
+  readonly etcdBackup: ContractValues<typeof awsOutputs>["etcdBackup"];
 }
 
 /** The names applications use the platform by: the lab's contract outputs. */
@@ -45,7 +49,7 @@ export interface LabPlatform {
  * The storage backend config names. The Proxmox CSI plugin gets its own user and API token on the stack's Proxmox
  * API, made here with the stack's Proxmox provider; the token's secret stays a Pulumi secret into the chart values.
  */
-function storageBackend(config: LabConfig, proxmox: pulumi.ComponentResourceOptions): StorageBackend {
+function storageBackend(config: LabClusterConfig, proxmox: pulumi.ComponentResourceOptions): StorageBackend {
   const storage = config.platform.storage;
   if (storage.backend === "proxmox-csi" && storage.proxmoxCsi !== undefined) {
     const csi = storage.proxmoxCsi;
@@ -85,22 +89,20 @@ export function defaultDenyFor(
 }
 
 /**
- * Where the etcd snapshots go, from the lab's config for now: the `aws` stack's backup bucket
- * (components/aws/etcd-backup-bucket.ts) will publish the same values as outputs.
+ * Where the etcd snapshots go: the `aws` stack's backup bucket, its KMS key and the name of the writer's access key
+ * in Secrets Manager (components/aws/etcd-backup-store.ts), read through the cluster's ClusterSecretStore.
  */
 function etcdBackupDestination(
-  config: LabConfig,
-  secretsPrefix: pulumi.Input<string>,
+  destination: ContractValues<typeof awsOutputs>["etcdBackup"],
   externalSecrets: ExternalSecrets,
 ): EtcdBackupDestinationArgs {
-  const destination = config.platform.etcdBackup.destination;
   return {
-    bucket: destination.bucket,
+    bucket: destination.bucketName,
     region: destination.region,
     keyPrefix: destination.keyPrefix,
     kmsKeyArn: destination.kmsKeyArn,
     credentials: {
-      secretKey: pulumi.interpolate`${secretsPrefix}${destination.credentialsSecret}`,
+      secretKey: destination.credentialsSecretName,
       clusterSecretStoreName: externalSecrets.clusterSecretStoreName,
     },
   };
@@ -111,7 +113,7 @@ function etcdBackupDestination(
  * Proxmox cluster with `proxmox` (its provider).
  */
 export function labPlatform(
-  config: LabConfig,
+  config: LabClusterConfig,
   upstream: PlatformUpstream,
   opts: pulumi.ComponentResourceOptions,
   proxmox: pulumi.ComponentResourceOptions,
@@ -178,7 +180,7 @@ export function labPlatform(
       controlPlanes: config.talos.controlPlanes.map((node) => node.address.split("/")[0]),
       talosctlImage: backup.talosctlImage,
       awsCliImage: backup.awsCliImage,
-      destination: etcdBackupDestination(config, upstream.secretsPrefix, externalSecrets),
+      destination: etcdBackupDestination(upstream.etcdBackup, externalSecrets),
     },
     // The job reads its AWS key through the store, whose CRDs and webhook the External Secrets release installs.
     pulumi.mergeOptions(opts, { dependsOn: [externalSecrets] }),

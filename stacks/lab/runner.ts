@@ -4,8 +4,8 @@
  * Proxmox VM or the in-cluster Deployment (components/runner/placement.ts, docs/runbooks/runner-migration.md).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { renderRunnerUserData, RUNNER_VM_AWS_CONFIG_FILE } from "../../components/proxmox/cloud-init";
-import { RunnerVm } from "../../components/proxmox/runner-vm";
+import { renderRunnerUserData, RUNNER_VM_AWS_CONFIG_FILE } from "../../components/runner/user-data";
+import { RunnerVm } from "../../components/runner/vm";
 import { renderRunnerConfig } from "../../components/runner/config-toml";
 import { RunnerManagerDeployment } from "../../components/runner/manager-deployment";
 import { RunnerModel, validateRunnerModel } from "../../components/runner/model";
@@ -104,8 +104,8 @@ export interface RunnerManagerContext {
   readonly group: ContractOutputs<typeof groupOutputs>;
   /** Options of the VM: the Proxmox provider. */
   readonly proxmox: pulumi.ComponentResourceOptions;
-  /** Options of in-cluster resources: the cluster's Kubernetes provider and the health gate. */
-  readonly kubernetes: pulumi.ComponentResourceOptions;
+  /** Options of in-cluster resources: the cluster's Kubernetes provider and the health gate; absent without one. */
+  readonly kubernetes?: pulumi.ComponentResourceOptions;
 }
 
 /** The manager that was built: exactly one of the two. */
@@ -182,6 +182,15 @@ export function runnerManager(context: RunnerManagerContext): RunnerManager {
   }
 
   const cluster = workload.settings;
+  // The config schema refuses the cluster placement without the cluster; the check keeps the types honest.
+  if (context.kubernetes === undefined) {
+    throw new ConfigError("lab", [
+      {
+        key: "foundation:runnerManager.placement",
+        message: "'cluster' needs the lab's cluster: foundation:talos, foundation:flux and foundation:platform",
+      },
+    ]);
+  }
   return {
     placement: "cluster",
     deployment: new RunnerManagerDeployment(

@@ -54,7 +54,7 @@ describe("npm run plan", () => {
       "Stack eve-skill-farm (phase 5; reads lab)",
     ]);
     expect(stdout).toContain("    │  │  ├─ aws:s3/bucket:Bucket  state-bucket  (protected)");
-    expect(stdout).toContain("  115 resources: 97 custom, 18 components, 14 protected");
+    expect(stdout).toContain("  147 resources: 124 custom, 23 components, 16 protected");
     expect(stdout).toContain('    url: "https://eve.lab.example.com/"');
   });
 
@@ -265,10 +265,11 @@ describe("npm run plan", () => {
 
   it("exits 1 on a hole the real pack closes, and lets a stack lower that policy only with a current exception", async () => {
     const pack = join(root, "policies");
-    // The lab's DNS and secrets users hold access keys; the stack's declared exception is all that allows them.
+    // The lab's DNS, secrets and etcd backup writer users hold access keys; the stack's declared exception is all
+    // that allows them.
     const open = writeConfig("aws", withoutPolicyConfig);
     const blocked = await run(["--json", "--stack", "aws", "--config", `aws=${open}`, "--policy-pack", pack]);
-    expect([blocked.code, blocked.stderr]).toEqual([1, "2 mandatory policy violation(s)\n"]);
+    expect([blocked.code, blocked.stderr]).toEqual([1, "3 mandatory policy violation(s)\n"]);
     const violations = (JSON.parse(blocked.stdout) as PlanDocument).stacks[0].violations;
     // Each key's name ends in its rotation mark (YYYY-MM).
     const keyOf = (urn: string | null) =>
@@ -279,6 +280,7 @@ describe("npm run plan", () => {
     expect(violations.map((v) => [v.policy, v.enforcementLevel, keyOf(v.urn)])).toEqual([
       ["iam-accesskey-no-user-keys", "mandatory", "lab-dns"],
       ["iam-accesskey-no-user-keys", "mandatory", "lab-secrets"],
+      ["iam-accesskey-no-user-keys", "mandatory", "lab-etcd-backup-writer"],
     ]);
 
     const lowered = (extra: string) =>

@@ -132,8 +132,9 @@ async function planInOrder(options: PlanOptions): Promise<StackPlan[]> {
       if (options.memo) {
         const upstream = [...planned].map(([stack, plan]) => [stack, plan.outputs]);
         const key = JSON.stringify([entryFile, name, stackConfig, upstream]);
-        if (!options.memo.has(key)) options.memo.set(key, run());
-        result = await options.memo.get(key);
+        let pending = options.memo.get(key);
+        if (!pending) options.memo.set(key, (pending = run()));
+        result = await pending;
       } else {
         result = await run();
       }

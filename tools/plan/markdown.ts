@@ -22,6 +22,7 @@ export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
   "aws:kms/key:Key",
   "aws:organizations/account:Account",
   "aws:organizations/organization:Organization",
+  "pulumi-nodejs:dynamic/gitlab:Project",
 ]);
 
 /** What the diff does to one resource; a replacement is an update that cannot happen in place. */

@@ -3,7 +3,7 @@ import * as https from "node:https";
 import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { LOCALHOST_SERVER, openTestPki, TestCa, TestCertificate, TestPki } from "../../components/talos/test-pki";
+import { LOCALHOST_SERVER, openTestPki, TestCa, TestCertificate, TestPki } from "../../components/talos/testing";
 import { healthUrlOf, main, parseArgs, parseDuration, smokeCheck, SmokeOptions } from "./smoke";
 
 let pki: TestPki;
