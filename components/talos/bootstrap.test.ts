@@ -12,8 +12,10 @@ import { bootstrapEtcd, BootstrapTiming, classifyBootstrapError, TalosApiTarget 
 import { RetryClock } from "../common/retry";
 import { CLIENT, LOCALHOST_SERVER, openTestPki, TestCertificate, TestPki } from "./testing";
 import { fakeClock } from "../common/testing";
+import { withoutStackTraces } from "../../tools/plan/testing";
 
 const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+withoutStackTraces();
 pulumi.runtime.setMocks(
   {
     newResource: (args) => {

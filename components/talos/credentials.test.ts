@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { KubeconfigInput, renderKubeconfig, renderTalosconfig, TalosconfigInput } from "./credentials";
+import { withoutStackTraces } from "../../tools/plan/testing";
 
 interface Registered {
   type: string;
@@ -9,6 +10,7 @@ interface Registered {
 }
 const registered = new Map<string, Registered>();
 
+withoutStackTraces();
 pulumi.runtime.setMocks(
   {
     newResource: ({ type, name, inputs }) => {

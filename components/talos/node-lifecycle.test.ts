@@ -20,7 +20,9 @@ import {
 } from "./node-lifecycle";
 import type { TalosSecretsBundle } from "./secrets";
 import { CLIENT, openTestPki, TestCertificate, TestPki } from "./testing";
+import { withoutStackTraces } from "../../tools/plan/testing";
 
+withoutStackTraces();
 pulumi.runtime.setMocks(
   { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs },
   "foundation",

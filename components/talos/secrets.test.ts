@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { withoutStackTraces } from "../../tools/plan/testing";
 
 /** One registration seen by the mocks, with the options the transformation saw. */
 interface Registered {
@@ -38,6 +39,7 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
   }
 }
 
+withoutStackTraces();
 pulumi.runtime.setMocks(
   {
     newResource: (args) => {
