@@ -7,6 +7,7 @@ import { QEMU_GUEST_AGENT_EXTENSION, schematicId } from "./image-factory";
 import { DEFAULT_TALOS_VERSION, renderMachineConfig } from "./machine-config";
 import type { TalosSecretsBundle } from "./secrets";
 import {
+  cniNodeServices,
   machineConfigSha256,
   machineConfigSnippetName,
   TalosCluster,
@@ -397,5 +398,15 @@ describe("TalosCluster", () => {
       "TalosCluster 'lab': talosVersion 'v1.12.0' is not supported; use a release of v1.11 or v1.13 written vX.Y.Z, " +
         "e.g. v1.13.9; vip '192.168.10.21' is also a node address; the VIP must be an unused address",
     );
+  });
+});
+
+describe("cniNodeServices", () => {
+  it("opens Cilium's VXLAN overlay and health checks, or Flannel's overlay, between the nodes", () => {
+    expect(cniNodeServices(true)).toEqual([
+      { name: "cilium-vxlan", protocol: "udp", ports: [8472] },
+      { name: "cilium-health", protocol: "tcp", ports: [4240] },
+    ]);
+    expect(cniNodeServices(false)).toEqual([{ name: "flannel-vxlan", protocol: "udp", ports: [4789] }]);
   });
 });

@@ -16,6 +16,7 @@ import {
   renderMachineConfig,
   TalosClusterSettings,
   TalosCni,
+  TalosNodeService,
   TalosNodeSettings,
   talosLine,
   TalosLine,
@@ -130,6 +131,12 @@ export interface TalosClusterArgs {
    * allowed, e.g. `os:etcd:backup` for the etcd backup job's namespace. Unset: none.
    */
   readonly talosApiAccess?: { readonly roles: readonly string[]; readonly namespaces: readonly string[] };
+  /**
+   * The nodes' ingress firewall (components/talos/machine-config.ts, `TalosFirewall`): apid and the Kubernetes API
+   * for `adminCidrs` (people and the deployer), the rest for the nodes themselves, with the CNI's overlay and health
+   * ports added here and `nodeServices` for what runs on the nodes (e.g. MetalLB's memberlist). Unset: all open.
+   */
+  readonly firewall?: { readonly adminCidrs: readonly string[]; readonly nodeServices?: readonly TalosNodeService[] };
   /** The secrets bundle and CAs (pass the {@link TalosSecrets} component). */
   readonly secrets: TalosClusterSecrets;
   /** Datastore of the VMs' disks, EFI disks and cloud-init drives (e.g. `local-lvm`). */
@@ -228,6 +235,20 @@ export function machineConfigSha256(machineConfig: string): string {
 
 function ipOf(address: string): string {
   return address.split("/")[0];
+}
+
+/**
+ * What the CNI needs open between the nodes: its VXLAN overlay, and Cilium's health checks
+ * (https://docs.cilium.io/en/stable/operations/system_requirements/#firewall-rules; Talos's Flannel uses VXLAN on
+ * 4789, https://www.talos.dev/v1.11/talos-guides/network/ingress-firewall/).
+ */
+export function cniNodeServices(cilium: boolean): TalosNodeService[] {
+  return cilium
+    ? [
+        { name: "cilium-vxlan", protocol: "udp", ports: [8472] },
+        { name: "cilium-health", protocol: "tcp", ports: [4240] },
+      ]
+    : [{ name: "flannel-vxlan", protocol: "udp", ports: [4789] }];
 }
 
 function ipToNumber(ip: string): number {
@@ -448,6 +469,16 @@ export class TalosCluster extends pulumi.ComponentResource {
         ? { cni: args.cni }
         : { cni: "none" as const, kubeProxy: false, inlineManifests: [ciliumInlineManifest(args.cilium)] }),
       ...(args.talosApiAccess === undefined ? {} : { talosApiAccess: args.talosApiAccess }),
+      ...(args.firewall === undefined
+        ? {}
+        : {
+            firewall: {
+              adminCidrs: args.firewall.adminCidrs,
+              controlPlanes: args.controlPlanes.map((node) => ipOf(node.address)),
+              workers: (args.workers ?? []).map((node) => ipOf(node.address)),
+              nodeServices: [...cniNodeServices(args.cilium !== undefined), ...(args.firewall.nodeServices ?? [])],
+            },
+          }),
     };
     const nodes = [
       ...args.controlPlanes.map((spec) => ({ spec, role: "controlplane" as const })),

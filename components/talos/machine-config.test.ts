@@ -12,6 +12,7 @@ import {
   renderMachineConfig,
   TalosClusterSettings,
   TalosDocument,
+  TalosFirewall,
   TalosNodeSettings,
 } from "./machine-config";
 import type { TalosSecretsBundle } from "./secrets";
@@ -460,6 +461,87 @@ describe("renderMachineConfig: rejected input", () => {
     expect(() => renderMachineConfig(input({ vip: "x" }, { gateway: "y" }))).toThrow(
       "Talos machine config: vip 'x' must be an IPv4 address, e.g. 192.168.10.10; " +
         "gateway 'y' of talos-cp-1 must be an IPv4 address",
+    );
+  });
+});
+
+describe("renderMachineConfig: the ingress firewall", () => {
+  const FIREWALL: TalosFirewall = {
+    adminCidrs: ["192.168.1.0/24", "192.168.10.5/32"],
+    controlPlanes: ["192.168.10.11", "192.168.10.12", "192.168.10.13"],
+    workers: ["192.168.10.21"],
+    nodeServices: [{ name: "cilium-vxlan", protocol: "udp", ports: [8472] }],
+  };
+  const firewalled = (version: string, node: TalosNodeSettings) =>
+    rendered(input({ talosVersion: version, firewall: FIREWALL }, node));
+  /** Each rule as `name protocol ports <- sources`. */
+  const rules = (documents: TalosDocument[]) =>
+    documents
+      .filter((d) => d.kind === "NetworkRuleConfig")
+      .map((d) => {
+        const { portSelector, ingress } = d as {
+          portSelector: { ports: unknown[]; protocol: string };
+          ingress: { subnet: string }[];
+        };
+        return `${String(d.name)} ${portSelector.protocol} ${portSelector.ports.join(",")} <- ${ingress.map((i) => i.subnet).join(" ")}`;
+      });
+  const CONTROL_PLANES = "192.168.10.11/32 192.168.10.12/32 192.168.10.13/32";
+  const EVERY_NODE = `${CONTROL_PLANES} 192.168.10.21/32`;
+  const ADMINS = "192.168.1.0/24 192.168.10.5/32";
+
+  it.each(MATRIX)("$version $node.role: block by default, every document valid", ({ line, version, node }) => {
+    const documents = firewalled(version, node);
+    expect(documents.map((document) => schemaErrors(line, document))).toEqual(documents.map(() => []));
+    expect(documents.filter((d) => d.kind === "NetworkDefaultActionConfig")).toEqual([
+      { apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" },
+    ]);
+  });
+
+  it("opens a control plane's APIs to the admins, trustd and the API to every node, etcd to the control planes", () => {
+    expect(rules(firewalled(DEFAULT_TALOS_VERSION, CONTROL_PLANE))).toEqual([
+      `apid-ingress tcp 50000 <- ${ADMINS} ${CONTROL_PLANES}`,
+      `trustd-ingress tcp 50001 <- ${EVERY_NODE}`,
+      `kubernetes-api-ingress tcp 6443 <- ${ADMINS} ${EVERY_NODE}`,
+      `etcd-ingress tcp 2379-2380 <- ${CONTROL_PLANES}`,
+      `kubelet-ingress tcp 10250 <- ${CONTROL_PLANES}`,
+      `cilium-vxlan-ingress udp 8472 <- ${EVERY_NODE}`,
+    ]);
+  });
+
+  it("opens a worker's apid to the admins and the control planes only, and neither etcd nor the API", () => {
+    expect(rules(firewalled(DEFAULT_TALOS_VERSION, WORKER))).toEqual([
+      `apid-ingress tcp 50000 <- ${ADMINS} ${CONTROL_PLANES}`,
+      `kubelet-ingress tcp 10250 <- ${CONTROL_PLANES}`,
+      `cilium-vxlan-ingress udp 8472 <- ${EVERY_NODE}`,
+    ]);
+  });
+
+  it("writes no firewall document without the setting", () => {
+    expect(kinds(rendered(input({}, WORKER))).filter((kind) => String(kind).startsWith("Network"))).toEqual([]);
+  });
+
+  it.each([
+    [
+      { adminCidrs: ["0.0.0.0/0"] },
+      "firewall adminCidrs entry '0.0.0.0/0' opens the Talos and Kubernetes APIs to every network",
+    ],
+    [
+      { adminCidrs: ["192.168.1.0"] },
+      "firewall adminCidrs entry '192.168.1.0' must be an IPv4 CIDR, e.g. 192.168.1.0/24",
+    ],
+    [{ controlPlanes: [] }, "firewall controlPlanes must name every control plane"],
+    [{ workers: ["talos-w-1"] }, "firewall node address 'talos-w-1' must be an IPv4 address"],
+    [
+      { nodeServices: [{ name: "vxlan", protocol: "udp" as const, ports: ["9000-8000"] }] },
+      "firewall nodeServices 'vxlan' port '9000-8000' must be 1-65535 or a range a-b",
+    ],
+    [
+      { nodeServices: [{ name: "Cilium", protocol: "udp" as const, ports: [8472] }] },
+      "firewall nodeServices name 'Cilium' must be a DNS label",
+    ],
+  ])("refuses %j", (change, message) => {
+    expect(() => renderMachineConfig(input({ firewall: { ...FIREWALL, ...change } }))).toThrow(
+      `Talos machine config: ${message}`,
     );
   });
 });

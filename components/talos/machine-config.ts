@@ -89,6 +89,36 @@ export interface TalosClusterSettings {
    * a `talos.dev/v1alpha1` ServiceAccount may get, and the namespaces it may live in. Unset: no access.
    */
   readonly talosApiAccess?: { readonly roles: readonly string[]; readonly namespaces: readonly string[] };
+  /**
+   * The nodes' ingress firewall ({@link TalosFirewall}). Unset: Talos's default, every port open to every network.
+   */
+  readonly firewall?: TalosFirewall;
+}
+
+/** A port the nodes open to each other: the CNI's overlay and health checks, a load balancer's gossip. */
+export interface TalosNodeService {
+  /** Names the rule `<name>-ingress`: a lowercase DNS label. */
+  readonly name: string;
+  readonly protocol: "tcp" | "udp";
+  /** Ports and inclusive ranges, e.g. `[8472]` or `["2379-2380"]`. */
+  readonly ports: readonly (number | string)[];
+}
+
+/**
+ * Talos's ingress firewall (https://www.talos.dev/v1.11/talos-guides/network/ingress-firewall/): the default action
+ * `block`, and one `NetworkRuleConfig` per host service with the sources that need it. Talos itself keeps the
+ * loopback interface, ICMP (rate-limited) and traffic between the pod and service subnets open. The Talos API and
+ * the Kubernetes API take mTLS, but a port nobody outside needs is one nobody outside should reach.
+ */
+export interface TalosFirewall {
+  /** Networks that reach apid (talosctl, Pulumi's Talos resources) and the Kubernetes API: admins and the deployer. */
+  readonly adminCidrs: readonly string[];
+  /** Every control plane's IPv4 address. */
+  readonly controlPlanes: readonly string[];
+  /** Every worker's IPv4 address. */
+  readonly workers: readonly string[];
+  /** Ports every node opens to every other node. */
+  readonly nodeServices: readonly TalosNodeService[];
 }
 
 /**
@@ -267,7 +297,40 @@ function validate(input: MachineConfigInput): void {
       check(isDnsLabel(namespace), `talosApiAccess namespace '${namespace}' must be a namespace name`);
     }
   }
+  if (cluster.firewall !== undefined) problems.push(...firewallProblems(cluster.firewall));
   if (problems.length > 0) throw new Error(`Talos machine config: ${problems.join("; ")}`);
+}
+
+function firewallProblems(firewall: TalosFirewall): string[] {
+  const problems: string[] = [];
+  for (const cidr of firewall.adminCidrs) {
+    if (!isIpv4Cidr(cidr))
+      problems.push(`firewall adminCidrs entry '${cidr}' must be an IPv4 CIDR, e.g. 192.168.1.0/24`);
+    else if (cidr.endsWith("/0")) {
+      problems.push(`firewall adminCidrs entry '${cidr}' opens the Talos and Kubernetes APIs to every network`);
+    }
+  }
+  if (firewall.controlPlanes.length === 0) problems.push("firewall controlPlanes must name every control plane");
+  for (const address of [...firewall.controlPlanes, ...firewall.workers]) {
+    if (!isIPv4(address)) problems.push(`firewall node address '${address}' must be an IPv4 address`);
+  }
+  for (const service of firewall.nodeServices) {
+    if (!isDnsLabel(service.name)) problems.push(`firewall nodeServices name '${service.name}' must be a DNS label`);
+    if (service.ports.length === 0) problems.push(`firewall nodeServices '${service.name}' must name a port`);
+    for (const port of service.ports) {
+      const range = typeof port === "number" ? [port, port] : (/^(\d+)-(\d+)$/.exec(port)?.slice(1).map(Number) ?? []);
+      if (
+        range.length !== 2 ||
+        range[0] < 1 ||
+        range[1] > 65535 ||
+        range[0] > range[1] ||
+        !range.every(Number.isInteger)
+      ) {
+        problems.push(`firewall nodeServices '${service.name}' port '${port}' must be 1-65535 or a range a-b`);
+      }
+    }
+  }
+  return problems;
 }
 
 /** `crt`/`key` fields hold base64 of the whole PEM (siderolabs/crypto `CertificateAndKey.MarshalYAML`). */
@@ -465,6 +528,44 @@ function networkDocuments(input: MachineConfigInput): TalosDocument[] {
   return documents;
 }
 
+/** Talos's own ports (https://www.talos.dev/v1.10/learn-more/talos-network-connectivity/). */
+const TALOS_PORTS = { apid: 50000, trustd: 50001, etcd: "2379-2380", kubelet: 10250 } as const;
+
+/**
+ * The ingress firewall's documents for this node ({@link TalosFirewall}): on a control plane, apid for the admin
+ * networks and the other control planes, the Kubernetes API for the admin networks and every node (a worker's
+ * KubePrism forwards to it), trustd for every node (workers fetch their certificates from it), etcd for the control
+ * planes; on a worker, apid for the admin networks and the control planes (which proxy talosctl to it);
+ * on both, the kubelet for the control planes (the API server's logs, exec and metrics) and the node services.
+ */
+function firewallDocuments(node: TalosNodeSettings, firewall: TalosFirewall): TalosDocument[] {
+  const hosts = (addresses: readonly string[]) => addresses.map((address) => `${address}/32`);
+  const everyNode = hosts([...firewall.controlPlanes, ...firewall.workers]);
+  const controlPlanes = hosts(firewall.controlPlanes);
+  const rule = (name: string, protocol: string, ports: readonly (number | string)[], sources: readonly string[]) => ({
+    apiVersion: "v1alpha1",
+    kind: "NetworkRuleConfig",
+    name: `${name}-ingress`,
+    portSelector: { ports: [...ports], protocol },
+    ingress: [...new Set(sources)].map((subnet) => ({ subnet })),
+  });
+  const own =
+    node.role === "controlplane"
+      ? [
+          rule("apid", "tcp", [TALOS_PORTS.apid], [...firewall.adminCidrs, ...controlPlanes]),
+          rule("trustd", "tcp", [TALOS_PORTS.trustd], everyNode),
+          rule("kubernetes-api", "tcp", [KUBERNETES_API_PORT], [...firewall.adminCidrs, ...everyNode]),
+          rule("etcd", "tcp", [TALOS_PORTS.etcd], controlPlanes),
+        ]
+      : [rule("apid", "tcp", [TALOS_PORTS.apid], [...firewall.adminCidrs, ...controlPlanes])];
+  return [
+    { apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" },
+    ...own,
+    rule("kubelet", "tcp", [TALOS_PORTS.kubelet], controlPlanes),
+    ...firewall.nodeServices.map((service) => rule(service.name, service.protocol, service.ports, everyNode)),
+  ];
+}
+
 /**
  * The node's machine config as documents, in the layout of its Talos line. Leaves out `persist`, which the
  * generator still writes but the schema no longer has (components/talos/testdata/schemas/README.md).
@@ -480,7 +581,10 @@ export function machineConfigDocuments(input: MachineConfigInput): TalosDocument
     name: volume.name,
     provisioning: { diskSelector: { match: volume.diskSelector }, minSize: volume.minSize, grow: true },
   }));
-  return line === "v1.11" ? [main, ...volumes] : [main, ...networkDocuments(input), ...volumes];
+  const firewall = input.cluster.firewall === undefined ? [] : firewallDocuments(input.node, input.cluster.firewall);
+  return line === "v1.11"
+    ? [main, ...volumes, ...firewall]
+    : [main, ...networkDocuments(input), ...volumes, ...firewall];
 }
 
 /**

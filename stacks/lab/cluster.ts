@@ -3,8 +3,10 @@
  * Kubernetes provider, and Flux on the group's GitOps repository (docs/lab.md).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { addressOf } from "../../components/common/ipv4";
 import { ETCD_BACKUP_NAMESPACE, ETCD_BACKUP_ROLE } from "../../components/kubernetes/etcd-backup/etcd-backup";
 import { Flux } from "../../components/kubernetes/flux/flux";
+import { METALLB_NODE_SERVICES } from "../../components/kubernetes/platform/metallb";
 import { proxmoxTopologyLabels } from "../../components/kubernetes/platform/storage";
 import { TalosCluster, TalosNodeSpec } from "../../components/talos/cluster";
 import { TalosSecrets } from "../../components/talos/secrets";
@@ -80,6 +82,17 @@ export function labCluster(
       nameservers: network.nameservers,
       timeServers: network.timeServers,
       cilium: talos.cilium,
+      // The admins, and the runner VM whose deploy jobs run Pulumi's Talos and Kubernetes resources; in the cluster
+      // placement those jobs come from the pod network, which Talos lets in.
+      firewall: {
+        adminCidrs: [
+          ...talos.adminCidrs,
+          ...(config.runnerManager.placement === "vm" && config.runnerManager.vm !== undefined
+            ? [`${addressOf(config.runnerManager.vm.address)}/32`]
+            : []),
+        ],
+        nodeServices: METALLB_NODE_SERVICES,
+      },
       // The etcd backup job takes snapshots through the Talos API, with that one role, from its namespace only.
       talosApiAccess: { roles: [ETCD_BACKUP_ROLE], namespaces: [ETCD_BACKUP_NAMESPACE] },
       podSubnets: talos.podSubnets,

@@ -137,6 +137,20 @@ describe("lab config", () => {
       ],
     ],
     [
+      "the cluster's APIs open to every address",
+      edited<Talos & { adminCidrs: string[] }>("talos", (t) => (t.adminCidrs = ["0.0.0.0/0"])),
+      [
+        "  - foundation:talos.adminCidrs: 0.0.0.0/0 lets every address reach the Talos and Kubernetes APIs; name the networks of the people who run talosctl and kubectl",
+      ],
+    ],
+    [
+      "no admin network for the cluster",
+      edited<Talos & { adminCidrs: string[] }>("talos", (t) => (t.adminCidrs = [])),
+      [
+        "  - foundation:talos.adminCidrs: give at least one network, or nobody but the deploy jobs can reach the cluster's APIs",
+      ],
+    ],
+    [
       "a pod block over the lab network, and a service block over the pod block",
       edited<Talos & { podSubnets: string[]; serviceSubnets: string[] }>("talos", (t) => {
         t.podSubnets = ["192.168.0.0/16"];

@@ -161,6 +161,17 @@ const talosSchema = z
     kubernetesVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be X.Y.Z without a v, e.g. 1.36.3" }),
     /** The control-plane VIP: an unused address on the lab network, outside the MetalLB pool. */
     vip: ipv4(),
+    /**
+     * Networks that reach the nodes' Talos API and the Kubernetes API: the people who run talosctl and kubectl. The
+     * runner VM, which runs the deploy jobs, is let in besides; every other port is for the nodes themselves.
+     */
+    adminCidrs: z
+      .array(cidr())
+      .min(1, { error: "give at least one network, or nobody but the deploy jobs can reach the cluster's APIs" })
+      .refine((cidrs) => !cidrs.some((block) => block.endsWith("/0")), {
+        error:
+          "0.0.0.0/0 lets every address reach the Talos and Kubernetes APIs; name the networks of the people who run talosctl and kubectl",
+      }),
     cpuType: z.enum(["host", "x86-64-v2-AES"]),
     controlPlane: vmSize({ cores: 2, memoryMiB: 2048, diskGiB: 10 }),
     worker: vmSize({ cores: 1, memoryMiB: 1024, diskGiB: 10 }),

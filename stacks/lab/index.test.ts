@@ -268,6 +268,34 @@ describe("lab program", () => {
       }
     });
 
+    it("closes every node but to the admins, the runner VM's deploy jobs (vm placement only) and the other nodes", () => {
+      const apidSources = (recording: Recording, node: string) => {
+        const documents = parseAllDocuments(snippet(recording, `lab-${node}-config`)).map(
+          (d) => d.toJS() as { kind?: string; name?: string; ingress?: unknown },
+        );
+        expect(documents.find((d) => d.kind === "NetworkDefaultActionConfig")?.ingress).toBe("block");
+        const apid = documents.find((d) => d.name === "apid-ingress") as { ingress: { subnet: string }[] };
+        return apid.ingress.map((i) => i.subnet);
+      };
+      const controlPlanes = ["192.168.10.11/32", "192.168.10.12/32", "192.168.10.13/32"];
+      expect(apidSources(vm, "talos-w-2")).toEqual(["192.168.1.0/24", "192.168.10.30/32", ...controlPlanes]);
+      expect(apidSources(cluster, "talos-w-2")).toEqual(["192.168.1.0/24", ...controlPlanes]);
+      const names = parseAllDocuments(snippet(vm, "lab-talos-cp-1-config"))
+        .map((d) => (d.toJS() as { name?: string }).name)
+        .filter((name) => name?.endsWith("-ingress"));
+      expect(names).toEqual([
+        "apid-ingress",
+        "trustd-ingress",
+        "kubernetes-api-ingress",
+        "etcd-ingress",
+        "kubelet-ingress",
+        "cilium-vxlan-ingress",
+        "cilium-health-ingress",
+        "metallb-memberlist-tcp-ingress",
+        "metallb-memberlist-udp-ingress",
+      ]);
+    });
+
     it("bootstraps the first control plane and gates on the VIP, re-checking when bootstrap is replaced", () => {
       expect(vm.inputsOf("lab-bootstrap")).toMatchObject({ node: "192.168.10.11", port: 50000 });
       // The offline plan gives the dynamic resources the ids their providers would: `<address>:<port>`.
@@ -358,7 +386,7 @@ describe("lab program", () => {
       // No Proxmox CSI, so no topology labels; instead each worker keeps its volumes on a data disk of its own.
       const documents = parseAllDocuments(snippet(rec, "lab-talos-w-1-config")).map((d) => d.toJS());
       expect((documents[0] as { machine: Record<string, unknown> }).machine.nodeLabels).toBeUndefined();
-      expect(documents.at(-1)).toEqual({
+      expect(documents.find((d) => (d as { kind?: string }).kind === "UserVolumeConfig")).toEqual({
         apiVersion: "v1alpha1",
         kind: "UserVolumeConfig",
         name: "local-path-provisioner",

@@ -86,6 +86,15 @@ export function metallbValues(announceFromControlPlanes: boolean): Record<string
   };
 }
 
+/**
+ * The speakers' memberlist, which moves an address to another node within seconds when one fails: port 7946, TCP and
+ * UDP, between the nodes (https://metallb.io/installation/#requirements). What a node firewall must let through.
+ */
+export const METALLB_NODE_SERVICES = [
+  { name: "metallb-memberlist-tcp", protocol: "tcp", ports: [7946] },
+  { name: "metallb-memberlist-udp", protocol: "udp", ports: [7946] },
+] as const;
+
 /** True when `entry` is an IPv4 CIDR or an ascending IPv4 range `a-b`. */
 export function isAddressEntry(entry: string): boolean {
   const cidr = /^([0-9.]+)\/([0-9]{1,2})$/.exec(entry);
