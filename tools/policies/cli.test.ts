@@ -90,8 +90,11 @@ describe("npm run policies", () => {
     it("catches every planted defect, and nothing the program does right", () => {
       expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual([
         "aws-resource-standard-tags",
+        "gitlab-userrunner-deploy-isolated",
+        "iam-policy-no-self-escalation",
         "iam-role-oidc-no-cross-segment-wildcard",
         "iam-role-oidc-subject-pinned",
+        "iam-role-permissions-boundary",
         "kms-key-rotation-enabled",
         "kubernetes-container-image-pinned",
         "kubernetes-container-no-privilege-escalation",
@@ -111,8 +114,11 @@ describe("npm run policies", () => {
       const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policy);
       expect(result.stderr).toMatch(new RegExp(`\\n${mandatory.length} mandatory policy violation\\(s\\)\\n$`));
       expect([...new Set(mandatory)].sort()).toEqual([
+        "gitlab-userrunner-deploy-isolated",
+        "iam-policy-no-self-escalation",
         "iam-role-oidc-no-cross-segment-wildcard",
         "iam-role-oidc-subject-pinned",
+        "iam-role-permissions-boundary",
         "kms-key-rotation-enabled",
         "kubernetes-container-no-privilege-escalation",
         "kubernetes-container-nonroot",
@@ -128,6 +134,22 @@ describe("npm run policies", () => {
         "kubernetes-container-resources",
         "kubernetes-deployment-probes",
         "kubernetes-namespace-network-policy",
+      ]);
+    });
+
+    it("finds the deploy role that can widen itself, and the deploy runner others can reach", () => {
+      expect(messages("iam-policy-no-self-escalation").map(([urn]) => urn)).toEqual([
+        URN("aws:iam/role:Role", "self-admin"),
+      ]);
+      expect(messages("gitlab-userrunner-deploy-isolated")).toEqual([
+        [
+          URN("pulumi-nodejs:dynamic/gitlab:UserRunner", "deploy"),
+          "runner 'proxmox-deploy' runs protected refs but is not locked to its project; set locked to true",
+        ],
+        [
+          URN("pulumi-nodejs:dynamic/gitlab:UserRunner", "deploy"),
+          "runner 'proxmox-deploy' runs protected refs and shares 'deploy' with runner 'proxmox-docker'; give it tags of its own",
+        ],
       ]);
     });
 
