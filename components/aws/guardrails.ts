@@ -1,6 +1,6 @@
 /**
  * The IAM statements that keep a CI role from widening itself, shared by the management account's deploy role
- * (stacks/aws/ci-policies.ts) and the member accounts' deployer roles (components/aws/member-account.ts), and the
+ * (ci-policies.ts) and the member accounts' deployer roles (components/aws/member-account.ts), and the
  * permissions boundary every identity they create must carry. Why each one exists, and what a legitimate change needs
  * instead: docs/runbooks/landing-zone.md, "Escalation paths closed".
  *

@@ -71,7 +71,7 @@ function slug(value: string): string {
 /**
  * IAM Identity Center: groups, permission sets (managed and inline policies, session duration, relay state) and
  * group-to-account assignments. Every permission set carries the provider's standard tags (`defaultTags`): the deploy
- * role may write only permission sets that carry them (stacks/aws/ci-policies.ts).
+ * role may write only permission sets that carry them (ci-policies.ts).
  */
 export class IdentityCenter extends pulumi.ComponentResource {
   /** Permission set ARNs by name. */

@@ -17,14 +17,14 @@ import { StateBackend } from "../../components/aws/state-backend";
 import { standardTags } from "../../components/aws/tags";
 import { ContractExports } from "../contract";
 import { accountProvider, MEMBER_ROLE_ENV, memberRoleArn } from "./accounts";
-import { deployPolicy, previewPolicy } from "./ci-policies";
+import { deployPolicy, previewPolicy } from "../../components/aws/ci-policies";
 import { AwsConfig, awsConfig, MANAGEMENT_ACCOUNT } from "./config";
 import { awsOutputs } from "./outputs";
 
-/** The CI roles' policies, defined in ./ci-policies.ts and re-exported where the program and its tests import them. */
-export { DEPLOY_SERVICES, deployPolicy, previewPolicy } from "./ci-policies";
+/** The CI roles' policies, defined in components/aws/ci-policies.ts and re-exported where the program and its tests import them. */
+export { DEPLOY_SERVICES, deployPolicy, previewPolicy } from "../../components/aws/ci-policies";
 /** What the deploy policy is scoped to. */
-export type { DeployScope } from "./ci-policies";
+export type { DeployScope } from "../../components/aws/ci-policies";
 
 /** Where each build of the fleet's image writes its AMI id, one parameter per architecture under it. */
 export const RUNNER_IMAGE_PARAMETER_PREFIX = "/foundation/runner-image";

@@ -4,14 +4,9 @@
  * the organization's access role) is either not granted or explicitly denied, and each closed path is listed with
  * what a legitimate change now needs in docs/runbooks/landing-zone.md, "Escalation paths closed".
  */
-import { boundedIdentityStatements, keyGuardDenies, protectedIdentityDenies } from "../../components/aws/guardrails";
-import {
-  foundationRoleArn,
-  MEMBER_DEPLOYER_ROLE,
-  MEMBER_PREVIEWER_ROLE,
-  ORGANIZATION_ACCESS_ROLE,
-} from "../../components/aws/iam-path";
-import { renderPolicy, Statement } from "../../components/aws/policy-document";
+import { boundedIdentityStatements, keyGuardDenies, protectedIdentityDenies } from "./guardrails";
+import { foundationRoleArn, MEMBER_DEPLOYER_ROLE, MEMBER_PREVIEWER_ROLE, ORGANIZATION_ACCESS_ROLE } from "./iam-path";
+import { renderPolicy, Statement } from "./policy-document";
 
 /**
  * The services the deploy role manages in the management account, service-wide: the organization, the state
