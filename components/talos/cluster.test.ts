@@ -8,6 +8,7 @@ import { DEFAULT_TALOS_VERSION, renderMachineConfig } from "./machine-config";
 import type { TalosSecretsBundle } from "./secrets";
 import {
   cniNodeServices,
+  talosProxmoxFirewallRules,
   machineConfigSha256,
   machineConfigSnippetName,
   TalosCluster,
@@ -408,5 +409,62 @@ describe("cniNodeServices", () => {
       { name: "cilium-health", protocol: "tcp", ports: [4240] },
     ]);
     expect(cniNodeServices(false)).toEqual([{ name: "flannel-vxlan", protocol: "udp", ports: [4789] }]);
+  });
+});
+
+describe("the nodes' firewall", () => {
+  const FIREWALL = {
+    adminCidrs: ["192.168.1.0/24"],
+    nodeServices: [{ name: "metallb-memberlist-tcp", protocol: "tcp" as const, ports: [7946] }],
+    loadBalancer: { addresses: ["192.168.10.200-192.168.10.219"], ports: [80, 443] },
+  };
+  const CONTROL_PLANES = "192.168.10.11/32,192.168.10.12/32,192.168.10.13/32";
+  const EVERY_NODE = `${CONTROL_PLANES},192.168.10.21/32,192.168.10.22/32`;
+
+  it("repeats each node's own rules at the host, ranges written a:b, and lets anyone reach the load balancer", () => {
+    const firewall = {
+      adminCidrs: FIREWALL.adminCidrs,
+      controlPlanes: ["192.168.10.11", "192.168.10.12", "192.168.10.13"],
+      workers: ["192.168.10.21", "192.168.10.22"],
+      nodeServices: FIREWALL.nodeServices,
+    };
+    const brief = (rules: ReturnType<typeof talosProxmoxFirewallRules>) =>
+      rules.map((r) => `${r.comment} ${r.proto} ${r.dport} ${r.source ?? "*"} -> ${r.dest ?? "*"}`);
+    expect(brief(talosProxmoxFirewallRules("controlplane", firewall, FIREWALL.loadBalancer))).toEqual([
+      `apid-ingress tcp 50000 192.168.1.0/24,${CONTROL_PLANES} -> *`,
+      `trustd-ingress tcp 50001 ${EVERY_NODE} -> *`,
+      `kubernetes-api-ingress tcp 6443 192.168.1.0/24,${EVERY_NODE} -> *`,
+      `etcd-ingress tcp 2379:2380 ${CONTROL_PLANES} -> *`,
+      `kubelet-ingress tcp 10250 ${CONTROL_PLANES} -> *`,
+      `metallb-memberlist-tcp-ingress tcp 7946 ${EVERY_NODE} -> *`,
+      "load-balancer-ingress tcp 80,443 * -> 192.168.10.200-192.168.10.219",
+    ]);
+    expect(brief(talosProxmoxFirewallRules("worker", firewall))).toEqual([
+      `apid-ingress tcp 50000 192.168.1.0/24,${CONTROL_PLANES} -> *`,
+      `kubelet-ingress tcp 10250 ${CONTROL_PLANES} -> *`,
+      `metallb-memberlist-tcp-ingress tcp 7946 ${EVERY_NODE} -> *`,
+    ]);
+  });
+
+  it("gives every VM the firewall on its NIC, its rules, and a dropping input policy; none without the setting", async () => {
+    const rec = await recordCluster({ firewall: FIREWALL });
+    const hosts = ["talos-cp-1", "talos-cp-2", "talos-cp-3", "talos-w-1", "talos-w-2"];
+    for (const host of hosts) {
+      const vm = rec.named(`lab-${host}`, "proxmoxve:index/vmLegacy:VmLegacy");
+      expect((rec.inputsOf(vm.name, vm.type).networkDevices as { firewall: boolean }[])[0].firewall).toBe(true);
+      expect(rec.inputsOf(`lab-${host}-firewall`)).toMatchObject({
+        vmId: rec.inputsOf(vm.name, vm.type).vmId,
+        enabled: true,
+        inputPolicy: "DROP",
+        outputPolicy: "ACCEPT",
+      });
+      const rules = rec.named(`lab-${host}-firewall-rules`);
+      expect(rules.dependencies).toContain(vm.urn);
+      expect((rec.inputsOf(rules.name).rules as { comment: string }[]).at(-1)?.comment).toBe("load-balancer-ingress");
+    }
+    const open = await recordCluster();
+    expect(open.ofType("proxmoxve:firewall/rulesLegacy:RulesLegacy")).toEqual([]);
+    const vm = open.named("lab-talos-w-1", "proxmoxve:index/vmLegacy:VmLegacy");
+    expect((open.inputsOf(vm.name, vm.type).networkDevices as { firewall: boolean }[])[0].firewall).toBe(false);
   });
 });

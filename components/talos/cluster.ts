@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { isIPv4 } from "node:net";
 import { isDnsLabel, isIpv4Cidr } from "../common/validation";
+import type { ProxmoxFirewallRule } from "../proxmox/cloud-init-vm";
 import { Bootstrap } from "./bootstrap";
 import { TalosAdminCredentials } from "./credentials";
 import { KubernetesApiReady } from "./health";
@@ -16,6 +17,8 @@ import {
   renderMachineConfig,
   TalosClusterSettings,
   TalosCni,
+  TalosFirewall,
+  talosFirewallRules,
   TalosNodeService,
   TalosNodeSettings,
   talosLine,
@@ -132,11 +135,17 @@ export interface TalosClusterArgs {
    */
   readonly talosApiAccess?: { readonly roles: readonly string[]; readonly namespaces: readonly string[] };
   /**
-   * The nodes' ingress firewall (components/talos/machine-config.ts, `TalosFirewall`): apid and the Kubernetes API
-   * for `adminCidrs` (people and the deployer), the rest for the nodes themselves, with the CNI's overlay and health
-   * ports added here and `nodeServices` for what runs on the nodes (e.g. MetalLB's memberlist). Unset: all open.
+   * The nodes' ingress firewall (components/talos/machine-config.ts, `TalosFirewall`), in each node and again in the
+   * Proxmox firewall of its VM: apid and the Kubernetes API for `adminCidrs` (people and the deployer), the rest for
+   * the nodes themselves, with the CNI's overlay and health ports added here and `nodeServices` for what runs on the
+   * nodes (e.g. MetalLB's memberlist); `loadBalancer` lets anyone reach those ports of the load balancer's addresses,
+   * which the nodes answer for. Unset: all open.
    */
-  readonly firewall?: { readonly adminCidrs: readonly string[]; readonly nodeServices?: readonly TalosNodeService[] };
+  readonly firewall?: {
+    readonly adminCidrs: readonly string[];
+    readonly nodeServices?: readonly TalosNodeService[];
+    readonly loadBalancer?: { readonly addresses: readonly string[]; readonly ports: readonly number[] };
+  };
   /** The secrets bundle and CAs (pass the {@link TalosSecrets} component). */
   readonly secrets: TalosClusterSecrets;
   /** Datastore of the VMs' disks, EFI disks and cloud-init drives (e.g. `local-lvm`). */
@@ -235,6 +244,38 @@ export function machineConfigSha256(machineConfig: string): string {
 
 function ipOf(address: string): string {
   return address.split("/")[0];
+}
+
+/**
+ * The inbound rules of a Talos VM's Proxmox firewall: the node's own rules ({@link talosFirewallRules}), and the load
+ * balancer's ports to its addresses from anywhere. Everything else inbound is dropped by the VM's input policy, at the
+ * host, whatever the node's own config says. Proxmox writes port ranges `a:b` and lists with commas
+ * (https://pve.proxmox.com/wiki/Firewall#pve_firewall_vm_container_configuration).
+ */
+export function talosProxmoxFirewallRules(
+  role: TalosRole,
+  firewall: TalosFirewall,
+  loadBalancer?: { readonly addresses: readonly string[]; readonly ports: readonly number[] },
+): ProxmoxFirewallRule[] {
+  const rules: ProxmoxFirewallRule[] = talosFirewallRules(role, firewall).map((rule) => ({
+    type: "in",
+    action: "ACCEPT",
+    proto: rule.protocol,
+    dport: rule.ports.map((port) => String(port).replace("-", ":")).join(","),
+    source: rule.sources.join(","),
+    comment: rule.name,
+  }));
+  if (loadBalancer !== undefined && loadBalancer.addresses.length > 0) {
+    rules.push({
+      type: "in",
+      action: "ACCEPT",
+      proto: "tcp",
+      dport: loadBalancer.ports.join(","),
+      dest: loadBalancer.addresses.join(","),
+      comment: "load-balancer-ingress",
+    });
+  }
+  return rules;
 }
 
 /**
@@ -549,7 +590,7 @@ export class TalosCluster extends pulumi.ComponentResource {
       );
       const size = sizes[role];
       const image = images.get(spec.proxmoxNode) as proxmoxve.download.File;
-      return new proxmoxve.VmLegacy(
+      const vm = new proxmoxve.VmLegacy(
         `${name}-${spec.hostname}`,
         {
           nodeName: spec.proxmoxNode,
@@ -601,7 +642,9 @@ export class TalosCluster extends pulumi.ComponentResource {
                   },
                 ]),
           ],
-          networkDevices: [{ bridge: args.bridge, model: "virtio", vlanId: args.vlanId }],
+          networkDevices: [
+            { bridge: args.bridge, model: "virtio", vlanId: args.vlanId, firewall: cluster.firewall !== undefined },
+          ],
           serialDevices: [{ device: "socket" }],
           initialization: {
             datastoreId: args.datastoreId,
@@ -626,6 +669,27 @@ export class TalosCluster extends pulumi.ComponentResource {
           protect: true,
         },
       );
+      if (cluster.firewall !== undefined) {
+        // Gone with its VM, and made again for a new one: the rules live in the VM's own firewall file.
+        const withVm = { parent: this, replaceWith: [vm], deletedWith: vm };
+        const rules = new proxmoxve.firewall.RulesLegacy(
+          `${name}-${spec.hostname}-firewall-rules`,
+          {
+            nodeName: spec.proxmoxNode,
+            vmId: spec.vmId,
+            rules: talosProxmoxFirewallRules(role, cluster.firewall, args.firewall?.loadBalancer).map((rule) => ({
+              ...rule,
+            })),
+          },
+          { ...withVm, dependsOn: [vm] },
+        );
+        new proxmoxve.firewall.OptionsLegacy(
+          `${name}-${spec.hostname}-firewall`,
+          { nodeName: spec.proxmoxNode, vmId: spec.vmId, enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT" },
+          { ...withVm, dependsOn: [vm, rules] },
+        );
+      }
+      return vm;
     });
     const controlPlaneVms = vms.slice(0, args.controlPlanes.length);
 

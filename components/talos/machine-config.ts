@@ -531,26 +531,37 @@ function networkDocuments(input: MachineConfigInput): TalosDocument[] {
 /** Talos's own ports (https://www.talos.dev/v1.10/learn-more/talos-network-connectivity/). */
 const TALOS_PORTS = { apid: 50000, trustd: 50001, etcd: "2379-2380", kubelet: 10250 } as const;
 
+/** One opening of a node's ingress firewall: who may reach which ports. */
+export interface TalosFirewallRule {
+  /** The rule's name (`NetworkRuleConfig` name), `<service>-ingress`. */
+  readonly name: string;
+  readonly protocol: "tcp" | "udp";
+  /** Ports and inclusive ranges `a-b`. */
+  readonly ports: readonly (number | string)[];
+  /** Source CIDRs, each once. */
+  readonly sources: readonly string[];
+}
+
 /**
- * The ingress firewall's documents for this node ({@link TalosFirewall}): on a control plane, apid for the admin
- * networks and the other control planes, the Kubernetes API for the admin networks and every node (a worker's
- * KubePrism forwards to it), trustd for every node (workers fetch their certificates from it), etcd for the control
- * planes; on a worker, apid for the admin networks and the control planes (which proxy talosctl to it);
- * on both, the kubelet for the control planes (the API server's logs, exec and metrics) and the node services.
+ * The openings of a node's ingress firewall ({@link TalosFirewall}): on a control plane, apid for the admin networks
+ * and the other control planes, the Kubernetes API for the admin networks and every node (a worker's KubePrism
+ * forwards to it), trustd for every node (workers fetch their certificates from it), etcd for the control planes; on
+ * a worker, apid for the admin networks and the control planes (which proxy talosctl to it); on both, the kubelet for
+ * the control planes (the API server's logs, exec and metrics) and the node services. Talos enforces them in the
+ * node, the Proxmox firewall of its VM (components/talos/cluster.ts) again at the host.
  */
-function firewallDocuments(node: TalosNodeSettings, firewall: TalosFirewall): TalosDocument[] {
+export function talosFirewallRules(role: TalosRole, firewall: TalosFirewall): TalosFirewallRule[] {
   const hosts = (addresses: readonly string[]) => addresses.map((address) => `${address}/32`);
   const everyNode = hosts([...firewall.controlPlanes, ...firewall.workers]);
   const controlPlanes = hosts(firewall.controlPlanes);
-  const rule = (name: string, protocol: string, ports: readonly (number | string)[], sources: readonly string[]) => ({
-    apiVersion: "v1alpha1",
-    kind: "NetworkRuleConfig",
-    name: `${name}-ingress`,
-    portSelector: { ports: [...ports], protocol },
-    ingress: [...new Set(sources)].map((subnet) => ({ subnet })),
-  });
+  const rule = (
+    name: string,
+    protocol: "tcp" | "udp",
+    ports: readonly (number | string)[],
+    sources: readonly string[],
+  ): TalosFirewallRule => ({ name: `${name}-ingress`, protocol, ports, sources: [...new Set(sources)] });
   const own =
-    node.role === "controlplane"
+    role === "controlplane"
       ? [
           rule("apid", "tcp", [TALOS_PORTS.apid], [...firewall.adminCidrs, ...controlPlanes]),
           rule("trustd", "tcp", [TALOS_PORTS.trustd], everyNode),
@@ -559,10 +570,23 @@ function firewallDocuments(node: TalosNodeSettings, firewall: TalosFirewall): Ta
         ]
       : [rule("apid", "tcp", [TALOS_PORTS.apid], [...firewall.adminCidrs, ...controlPlanes])];
   return [
-    { apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" },
     ...own,
     rule("kubelet", "tcp", [TALOS_PORTS.kubelet], controlPlanes),
     ...firewall.nodeServices.map((service) => rule(service.name, service.protocol, service.ports, everyNode)),
+  ];
+}
+
+/** The firewall as Talos documents: the default action `block`, then one `NetworkRuleConfig` per rule. */
+function firewallDocuments(node: TalosNodeSettings, firewall: TalosFirewall): TalosDocument[] {
+  return [
+    { apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" },
+    ...talosFirewallRules(node.role, firewall).map((rule) => ({
+      apiVersion: "v1alpha1",
+      kind: "NetworkRuleConfig",
+      name: rule.name,
+      portSelector: { ports: [...rule.ports], protocol: rule.protocol },
+      ingress: rule.sources.map((subnet) => ({ subnet })),
+    })),
   ];
 }
 

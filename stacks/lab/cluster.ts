@@ -92,6 +92,8 @@ export function labCluster(
             : []),
         ],
         nodeServices: METALLB_NODE_SERVICES,
+        // Traefik's address is in the MetalLB pool, which the nodes answer for: HTTP and HTTPS from anywhere.
+        loadBalancer: { addresses: config.platform.metallb.addresses, ports: [80, 443] },
       },
       // The etcd backup job takes snapshots through the Talos API, with that one role, from its namespace only.
       talosApiAccess: { roles: [ETCD_BACKUP_ROLE], namespaces: [ETCD_BACKUP_NAMESPACE] },

@@ -95,13 +95,13 @@ describe("lab program", () => {
   });
 
   describe("placement", () => {
-    it("vm: the runner VM with its host firewall and the five Talos VMs, no in-cluster manager (128 resources)", () => {
+    it("vm: the runner VM with its host firewall and the five Talos VMs, no in-cluster manager (138 resources)", () => {
       expect(countsByType(vm)).toEqual({
         ...COMMON,
         "foundation:proxmox:RunnerVm": 1,
-        // The runner VM's and the monitoring VM's.
-        "proxmoxve:firewall/optionsLegacy:OptionsLegacy": 2,
-        "proxmoxve:firewall/rulesLegacy:RulesLegacy": 2,
+        // The runner VM's, the monitoring VM's and each Talos VM's.
+        "proxmoxve:firewall/optionsLegacy:OptionsLegacy": 7,
+        "proxmoxve:firewall/rulesLegacy:RulesLegacy": 7,
         "proxmoxve:download/file:File": 4,
         [SNIPPET]: 7,
         [VM]: 7,
@@ -111,17 +111,17 @@ describe("lab program", () => {
         "kubernetes:core/v1:Namespace": 7,
         "kubernetes:networking.k8s.io/v1:NetworkPolicy": 11,
       });
-      expect(vm.resources).toHaveLength(128);
+      expect(vm.resources).toHaveLength(138);
       expect(vm.named("runner-vm", VM).parent).toBe(vm.named("runner", "foundation:proxmox:RunnerVm").urn);
     });
 
-    it("cluster: the manager Deployment in its own namespace, no runner VM (130 resources)", () => {
+    it("cluster: the manager Deployment in its own namespace, no runner VM (140 resources)", () => {
       expect(countsByType(cluster)).toEqual({
         ...COMMON,
         "foundation:runner:ManagerDeployment": 1,
-        // The monitoring VM stays: it watches the lab whichever placement the manager has.
-        "proxmoxve:firewall/optionsLegacy:OptionsLegacy": 1,
-        "proxmoxve:firewall/rulesLegacy:RulesLegacy": 1,
+        // The monitoring VM stays: it watches the lab whichever placement the manager has. And each Talos VM's.
+        "proxmoxve:firewall/optionsLegacy:OptionsLegacy": 6,
+        "proxmoxve:firewall/rulesLegacy:RulesLegacy": 6,
         "proxmoxve:download/file:File": 3,
         [SNIPPET]: 6,
         [VM]: 6,
@@ -132,7 +132,7 @@ describe("lab program", () => {
         // The platform's eleven, the manager's own and its namespace's default-deny.
         "kubernetes:networking.k8s.io/v1:NetworkPolicy": 13,
       });
-      expect(cluster.resources).toHaveLength(130);
+      expect(cluster.resources).toHaveLength(140);
       expect(cluster.ofType(VM).map((r) => r.name)).not.toContain("runner-vm");
       expect(cluster.inputsOf("gitlab-runner-namespace").metadata).toMatchObject({ name: "gitlab-runner" });
     });

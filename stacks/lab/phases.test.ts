@@ -179,7 +179,7 @@ describe("adding the cluster", () => {
   it("only adds resources: every resource of the runner VM alone is in the full plan", () => {
     const fullUrns = new Set(full.resources.map((r) => r.urn));
     expect(phase1.resources.map((r) => r.urn).filter((urn) => !fullUrns.has(urn))).toEqual([]);
-    expect(full.resources).toHaveLength(128);
+    expect(full.resources).toHaveLength(138);
   });
 });
 
