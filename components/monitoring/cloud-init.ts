@@ -9,7 +9,14 @@
  * own default files are overwritten, not the other way round) → `runcmd`: firewall, config checks, restarts.
  */
 import { Document } from "yaml";
-import { isCidr, VmIdentity, vmIdentityConfig, vmIdentityProblems } from "../proxmox/cloud-init";
+import {
+  APT_BOOTCMD,
+  DEBIAN_HTTPS_MIRRORS,
+  isCidr,
+  VmIdentity,
+  vmIdentityConfig,
+  vmIdentityProblems,
+} from "../proxmox/cloud-init";
 import { GRAFANA_DASHBOARDS_DIR, GRAFANA_PROVISIONING_DIR } from "./grafana";
 import { MONITORING_PORTS } from "./prometheus-config";
 
@@ -210,15 +217,9 @@ export function monitoringUserDataDocument(input: MonitoringVmUserDataInput): Re
   const base = `http://${input.fqdn}`;
   return {
     ...vmIdentityConfig(input),
-    // cloud-init fetches apt keys with gpg, which minimal images may lack; install it once, before `apt` runs.
-    bootcmd: [
-      ["cloud-init-per", "once", "foundation-apt-update", "apt-get", "update"],
-      ["cloud-init-per", "once", "foundation-gnupg", "apt-get", "install", "--yes", "--no-install-recommends", "gnupg"],
-    ],
+    bootcmd: APT_BOOTCMD,
     apt: {
-      // Mirrors over https, so the firewall needs no outbound port 80.
-      primary: [{ arches: ["default"], uri: "https://deb.debian.org/debian" }],
-      security: [{ arches: ["default"], uri: "https://deb.debian.org/debian-security" }],
+      ...DEBIAN_HTTPS_MIRRORS,
       sources: {
         "grafana.list": {
           source: "deb [signed-by=$KEY_FILE] https://apt.grafana.com stable main",

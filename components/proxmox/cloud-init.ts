@@ -59,6 +59,21 @@ export function vmIdentityProblems(input: VmIdentity): string[] {
   return problems;
 }
 
+/**
+ * What every Debian VM's cloud-config runs before `apt`: cloud-init fetches apt keys with gpg, which minimal images
+ * may lack, so it is installed once first.
+ */
+export const APT_BOOTCMD: readonly (readonly string[])[] = [
+  ["cloud-init-per", "once", "foundation-apt-update", "apt-get", "update"],
+  ["cloud-init-per", "once", "foundation-gnupg", "apt-get", "install", "--yes", "--no-install-recommends", "gnupg"],
+];
+
+/** Debian's mirrors over https, so the VMs' firewalls need no outbound port 80. */
+export const DEBIAN_HTTPS_MIRRORS = {
+  primary: [{ arches: ["default"], uri: "https://deb.debian.org/debian" }],
+  security: [{ arches: ["default"], uri: "https://deb.debian.org/debian-security" }],
+} as const;
+
 /** The identity part of a cloud-config: host, time zone, key-only SSH, no root login. */
 export function vmIdentityConfig(input: VmIdentity): Record<string, unknown> {
   return {

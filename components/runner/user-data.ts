@@ -17,7 +17,14 @@
 import { Document } from "yaml";
 import { renderIni } from "../common/ini";
 import { imagePinProblem, isAwsRegion } from "../common/validation";
-import { isCidr, VmIdentity, vmIdentityConfig, vmIdentityProblems } from "../proxmox/cloud-init";
+import {
+  APT_BOOTCMD,
+  DEBIAN_HTTPS_MIRRORS,
+  isCidr,
+  VmIdentity,
+  vmIdentityConfig,
+  vmIdentityProblems,
+} from "../proxmox/cloud-init";
 
 /** The VM's CPU architecture, in Debian/Docker naming. */
 export type VmArchitecture = "amd64" | "arm64";
@@ -339,15 +346,9 @@ export function runnerUserDataDocument(input: RunnerVmUserDataInput): Record<str
         ];
   return {
     ...vmIdentityConfig(input),
-    // cloud-init fetches apt keys with gpg, which minimal images may lack; install it once, before `apt` runs.
-    bootcmd: [
-      ["cloud-init-per", "once", "foundation-apt-update", "apt-get", "update"],
-      ["cloud-init-per", "once", "foundation-gnupg", "apt-get", "install", "--yes", "--no-install-recommends", "gnupg"],
-    ],
+    bootcmd: APT_BOOTCMD,
     apt: {
-      // Mirrors over https, so the firewall needs no outbound port 80.
-      primary: [{ arches: ["default"], uri: "https://deb.debian.org/debian" }],
-      security: [{ arches: ["default"], uri: "https://deb.debian.org/debian-security" }],
+      ...DEBIAN_HTTPS_MIRRORS,
       sources: {
         "docker.list": {
           source: "deb [signed-by=$KEY_FILE] https://download.docker.com/linux/debian $RELEASE stable",
