@@ -113,7 +113,18 @@ describe("EtcdBackupBucket", () => {
       Version: "2012-10-17",
       Statement: [
         { Sid: "PutSnapshots", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucketArn}/etcd/*` },
-        { Sid: "EncryptSnapshots", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt"], Resource: KEY },
+        {
+          Sid: "EncryptSnapshots",
+          Effect: "Allow",
+          Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+          Resource: KEY,
+          Condition: {
+            StringLike: {
+              "kms:ViaService": "s3.*.amazonaws.com",
+              "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/etcd/*`],
+            },
+          },
+        },
       ],
     });
   });

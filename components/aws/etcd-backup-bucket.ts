@@ -60,12 +60,30 @@ export function etcdBackupLifecycleRules(
 
 /**
  * The least privilege of the snapshot writer: put objects under the prefix with the bucket's key, nothing else (no
- * read, no list, no delete), so a leaked writer credential can neither read nor destroy the restore points.
+ * read, no list, no delete), so a leaked writer credential can read nothing and delete nothing. It can still overwrite
+ * a snapshot whose name it guesses; the bucket keeps the overwritten version for `noncurrentRetentionDays`.
+ *
+ * The key use is S3's on the writer's behalf only: GenerateDataKey for each object, and Decrypt, which S3 needs to
+ * complete a multipart upload (the AWS CLI's above 8 MB) with SSE-KMS
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions). Decrypt gives nothing
+ * to read: the writer has no s3:GetObject.
  */
 export function etcdBackupWriterPolicy(bucketArn: string, keyPrefix: string, kmsKeyArn: string): string {
   return renderPolicy([
     { Sid: "PutSnapshots", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucketArn}/${keyPrefix}*` },
-    { Sid: "EncryptSnapshots", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt"], Resource: kmsKeyArn },
+    {
+      Sid: "EncryptSnapshots",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: kmsKeyArn,
+      Condition: {
+        StringLike: {
+          "kms:ViaService": "s3.*.amazonaws.com",
+          // The bucket's ARN with S3 Bucket Keys, the object's without.
+          "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/${keyPrefix}*`],
+        },
+      },
+    },
   ]);
 }
 

@@ -196,7 +196,10 @@ describe("the deployer's policy, evaluated", () => {
     }
     const parameter = (name: string) => `arn:aws:ssm:eu-central-1:${MEMBER}:parameter${name}`;
     expect(
-      decide(deployer, { action: "ssm:GetParameters", resource: parameter("/foundation/runner-image/arm64") }),
+      decide(deployer, {
+        action: "ssm:GetParameters",
+        resource: parameter("/imagebuilder/foundation/runner-image/arm64"),
+      }),
     ).toBe("allow");
     expect(decide(deployer, { action: "ssm:GetParameters", resource: parameter("/prod/db-password") })).toBe(
       "implicit-deny",

@@ -64,12 +64,12 @@ export function memberDeployerPolicy(accountId: string): string {
       Resource: "arn:aws:ssm:*::parameter/aws/service/*",
     },
     {
-      // ...or as resolve:ssm:/foundation/runner-image/<arch>, the parameter the image pipeline's builds write
-      // (components/aws/runner-image.ts).
+      // ...or as resolve:ssm:/imagebuilder/foundation/runner-image/<arch>, the parameter the image pipeline's builds
+      // write (components/aws/runner-image.ts).
       Sid: "ResolveFleetImageParameters",
       Effect: "Allow",
       Action: ["ssm:GetParameter", "ssm:GetParameters"],
-      Resource: `arn:aws:ssm:*:${accountId}:parameter/foundation/*`,
+      Resource: `arn:aws:ssm:*:${accountId}:parameter/imagebuilder/foundation/*`,
     },
     {
       // Image Builder's build instances start from an instance profile of Foundation's bounded role.

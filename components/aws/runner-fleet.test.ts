@@ -55,7 +55,7 @@ const IMAGE: FleetImage = {
     ],
     nodeExporterVersion: "1.9.1",
     schedule: "cron(0 4 ? * mon *)",
-    parameterPrefix: "/foundation/runner-image",
+    parameterPrefix: "/imagebuilder/foundation/runner-image",
   },
 };
 
@@ -128,7 +128,7 @@ describe("RunnerFleet", () => {
   it("boots the pipeline's newest image through its SSM parameter, once the first build wrote it, installing nothing", async () => {
     const rec = await recordFleet({ image: IMAGE });
     const template = rec.inputsOf("ci-arm64", "aws:ec2/launchTemplate:LaunchTemplate");
-    expect(template.imageId).toBe("resolve:ssm:/foundation/runner-image/arm64");
+    expect(template.imageId).toBe("resolve:ssm:/imagebuilder/foundation/runner-image/arm64");
     const userData = Buffer.from(template.userData as string, "base64").toString();
     expect(userData).toBe(fleetUserData("baked"));
     expect(userData).not.toContain("docker");

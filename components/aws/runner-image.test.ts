@@ -28,7 +28,7 @@ const args: RunnerImagePipelineArgs = {
   nodeExporterVersion: "1.9.1",
   schedule: "cron(0 4 ? * mon *)",
   scheduleTimezone: "Europe/Berlin",
-  parameterPrefix: "/foundation/runner-image",
+  parameterPrefix: "/imagebuilder/foundation/runner-image",
   rootVolumeGiB: 50,
   vpcId: "vpc-0123",
   subnetId: "subnet-0123",
@@ -64,7 +64,7 @@ describe("renderImageComponent", () => {
   const commands = (phase: string, step: string) =>
     (steps(phase).find((s) => s.name === step)?.inputs as { commands: string[] }).commands;
 
-  it("is an AWSTOE document with a build and a validate phase", () => {
+  it("is an AWSTOE document with a build, a validate and a test phase", () => {
     expect(document.name).toBe("foundation-runner-arm64");
     expect(document.schemaVersion).toBe("1.0");
     expect(document.phases.map((p) => [p.name, p.steps.map((s) => `${s.name}:${s.action}`)])).toEqual([
@@ -80,11 +80,20 @@ describe("renderImageComponent", () => {
         ],
       ],
       ["validate", ["CheckImage:ExecuteBash"]],
+      ["test", ["CheckBootedImage:ExecuteBash"]],
     ]);
+  });
+
+  it("starts every script with set -euo pipefail, so a step fails at its first failing command", () => {
+    const scripts = document.phases.flatMap((p) => p.steps).filter((s) => s.action === "ExecuteBash");
+    expect(scripts.map((s) => (s.inputs as { commands: string[] }).commands[0])).toEqual(
+      scripts.map(() => "set -euo pipefail"),
+    );
   });
 
   it("installs and enables Docker for the connector user", () => {
     expect(commands("build", "InstallDocker")).toEqual([
+      "set -euo pipefail",
       "dnf install -y docker",
       "systemctl enable --now docker",
       "usermod -aG docker ec2-user",
@@ -94,10 +103,20 @@ describe("renderImageComponent", () => {
   it("pulls each preloaded image by its digest and tags it with the name the runner asks for", () => {
     const name = "registry.gitlab.com/gitlab-org/gitlab-runner/gitlab-runner-helper";
     expect(commands("build", "PreloadImages")).toEqual([
+      "set -euo pipefail",
       `docker pull '${name}@sha256:${"a".repeat(64)}'`,
       `docker tag '${name}@sha256:${"a".repeat(64)}' '${name}:arm64-v17.11.1'`,
     ]);
-    expect(commands("validate", "CheckImage")).toContain(`docker image inspect '${name}:arm64-v17.11.1'`);
+    const checks = [
+      "set -euo pipefail",
+      "systemctl is-enabled docker",
+      "docker info",
+      `docker image inspect '${name}:arm64-v17.11.1'`,
+      "systemctl is-enabled node_exporter",
+      "/usr/local/bin/node_exporter --version",
+    ];
+    expect(commands("validate", "CheckImage")).toEqual(checks);
+    expect(commands("test", "CheckBootedImage")).toEqual(checks);
   });
 
   it("downloads node_exporter for the architecture, refusing a tarball whose SHA-256 differs", () => {
@@ -107,15 +126,12 @@ describe("renderImageComponent", () => {
         source:
           "https://github.com/prometheus/node_exporter/releases/download/v1.9.1/node_exporter-1.9.1.linux-arm64.tar.gz",
         destination: "/tmp/node_exporter-1.9.1.linux-arm64.tar.gz",
-        expectedChecksum: SHA,
-        checksumAlgorithm: "SHA256",
+        checksum: SHA,
+        algorithm: "SHA256",
       },
     ]);
     const unit = steps("build").find((s) => s.name === "NodeExporterUnit")?.inputs as { content: string }[];
     expect(unit[0].content).toContain("User=node_exporter");
-    expect(commands("validate", "CheckImage")).toEqual(
-      expect.arrayContaining(["systemctl is-enabled docker", "/usr/local/bin/node_exporter --version"]),
-    );
   });
 
   it("leaves the preload step out when there is nothing to preload", () => {
@@ -174,7 +190,7 @@ describe("RunnerImagePipeline", () => {
       "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule::ci-image-builder-https",
       "foundation:aws:RunnerImagePipeline::ci-image",
     ]);
-    expect(rec.outputs.parameters).toEqual({ arm64: "/foundation/runner-image/arm64" });
+    expect(rec.outputs.parameters).toEqual({ arm64: "/imagebuilder/foundation/runner-image/arm64" });
   });
 
   it("gives the build instance a bounded role EC2 alone assumes, with the two AWS managed policies", async () => {
@@ -233,7 +249,14 @@ describe("RunnerImagePipeline", () => {
       name: "ci-image-runner-arm64",
       platform: "Linux",
       data,
-      version: contentVersion(data),
+      version: contentVersion(
+        JSON.stringify([
+          data,
+          "Docker, preloaded job images and node_exporter for the runner fleet",
+          ["Amazon Linux 2023"],
+        ]),
+      ),
+      description: "Docker, preloaded job images and node_exporter for the runner fleet",
       supportedOsVersions: ["Amazon Linux 2023"],
     });
     const recipe = rec.inputsOf("ci-image-arm64", "aws:imagebuilder/imageRecipe:ImageRecipe");
@@ -246,7 +269,7 @@ describe("RunnerImagePipeline", () => {
           ebs: { volumeType: "gp3", volumeSize: 50, encrypted: "true", deleteOnTermination: "true" },
         },
       ],
-      systemsManagerAgent: { uninstallAfterBuild: true },
+      systemsManagerAgent: { uninstallAfterBuild: false },
     });
     expect(parentImageArn("eu-central-1", "amd64")).toBe(
       "arn:aws:imagebuilder:eu-central-1:aws:image/amazon-linux-2023-x86/x.x.x",
@@ -266,12 +289,15 @@ describe("RunnerImagePipeline", () => {
           name: "ci-image-runner-arm64-{{ imagebuilder:buildDate }}",
           description: "GitLab Runner fleet instance image",
         },
-        ssmParameterConfigurations: [{ parameterName: "/foundation/runner-image/arm64", dataType: "aws:ec2:image" }],
+        ssmParameterConfigurations: [
+          { parameterName: "/imagebuilder/foundation/runner-image/arm64", dataType: "aws:ec2:image" },
+        ],
       },
     ]);
     const pipeline = rec.inputsOf("ci-image-arm64", "aws:imagebuilder/imagePipeline:ImagePipeline");
     expect(pipeline).toMatchObject({
       status: "ENABLED",
+      enhancedImageMetadataEnabled: false,
       imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
       schedule: {
         scheduleExpression: "cron(0 4 ? * mon *)",
@@ -282,6 +308,15 @@ describe("RunnerImagePipeline", () => {
     const build = rec.inputsOf("ci-image-arm64", "aws:imagebuilder/image:Image");
     expect(build.imageRecipeArn).toBe(pipeline.imageRecipeArn);
     expect(build.distributionConfigurationArn).toBe(pipeline.distributionConfigurationArn);
+    expect([build.enhancedImageMetadataEnabled, build.imageTestsConfiguration]).toEqual([
+      false,
+      { imageTestsEnabled: true, timeoutMinutes: 60 },
+    ]);
+    // The schedule starts once the first build, inside `pulumi up`, has succeeded.
+    const first = rec.named("ci-image-arm64", "aws:imagebuilder/image:Image");
+    expect(rec.named("ci-image-arm64", "aws:imagebuilder/imagePipeline:ImagePipeline").dependencies).toContain(
+      first.urn,
+    );
   });
 
   it("gives a changed component a new version, and an unchanged one the same", async () => {
@@ -292,14 +327,14 @@ describe("RunnerImagePipeline", () => {
     expect(await version({ nodeExporterVersion: "1.9.2" })).not.toBe(before);
   });
 
-  it("refuses no variant, a variant twice, a five-field cron and a relative parameter path, registering nothing", async () => {
-    await expect(
-      recordPipeline({ variants: [], schedule: "0 4 * * 1", parameterPrefix: "runner-image" }),
-    ).rejects.toThrow(
-      "RunnerImagePipeline 'ci-image': variants must name at least one architecture; schedule '0 4 * * 1' must be " +
-        "Image Builder's six-field cron, e.g. cron(0 4 ? * mon *); parameterPrefix 'runner-image' must be an SSM path " +
-        "such as /foundation/runner-image",
-    );
+  it("refuses no variant, a variant twice, a five-field cron and a parameter path Image Builder cannot write", async () => {
+    for (const parameterPrefix of ["runner-image", "/foundation/runner-image"]) {
+      await expect(recordPipeline({ variants: [], schedule: "0 4 * * 1", parameterPrefix })).rejects.toThrow(
+        "RunnerImagePipeline 'ci-image': variants must name at least one architecture; schedule '0 4 * * 1' must be " +
+          `Image Builder's six-field cron, e.g. cron(0 4 ? * mon *); parameterPrefix '${parameterPrefix}' must be an ` +
+          "SSM path under /imagebuilder/, where Image Builder may write, such as /imagebuilder/foundation/runner-image",
+      );
+    }
     await expect(recordPipeline({ variants: [args.variants[0], args.variants[0]] })).rejects.toThrow(
       "RunnerImagePipeline 'ci-image': variants name arm64 twice",
     );

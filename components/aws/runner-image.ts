@@ -78,6 +78,24 @@ export function imageComponentProblems(input: ImageComponentInput): string[] {
 /** node_exporter's release asset names its architectures as Go does. */
 const GO_ARCH: Record<ImageArchitecture, string> = { arm64: "arm64", amd64: "amd64" };
 
+const COMPONENT_DESCRIPTION = "Docker, preloaded job images and node_exporter for the runner fleet";
+const COMPONENT_OS_VERSIONS = ["Amazon Linux 2023"] as const;
+
+/**
+ * The recipe's inputs that are the same for every variant. AL2023 ships the SSM agent, which Image Builder leaves in
+ * place (it removes only an agent it installed itself); runner instances have no instance profile, so it stays inert.
+ */
+const RECIPE_FIXED_INPUTS = { systemsManagerAgent: { uninstallAfterBuild: false } };
+
+/**
+ * How every build runs, scheduled or first: the component's test phase on an instance of the new image, and no
+ * enhanced metadata, whose SSM inventory association the build role's boundary does not grant.
+ */
+const BUILD_SETTINGS = {
+  enhancedImageMetadataEnabled: false,
+  imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
+};
+
 /** node_exporter's systemd unit: its own system user, the default port, nothing else. */
 const NODE_EXPORTER_UNIT = [
   "[Unit]",
@@ -98,10 +116,23 @@ const NODE_EXPORTER_UNIT = [
 ].join("\n");
 
 /**
+ * An `ExecuteBash` step. AWSTOE runs the commands as one script whose exit status is the step's, the last command's
+ * unless the script stops at the first failure, which the first line makes it do
+ * (https://docs.aws.amazon.com/imagebuilder/latest/userguide/toe-action-modules.html#action-modules-executebash).
+ */
+function bash(name: string, commands: readonly string[]) {
+  return { name, action: "ExecuteBash", inputs: { commands: [STRICT_BASH, ...commands] } };
+}
+
+/** The first command of every script step: stop at the first failing command, unset variable or pipe stage. */
+export const STRICT_BASH = "set -euo pipefail";
+
+/**
  * The AWSTOE component document (https://docs.aws.amazon.com/imagebuilder/latest/userguide/toe-use-documents.html):
  * a build phase that installs and enables Docker, pulls the preloaded images by digest, and installs node_exporter
  * from its release tarball checked against its SHA-256 (`WebDownload` refuses a mismatch); a validate phase that
- * fails the build when any of them is missing. Every value spliced into a command is checked first
+ * fails the build when any of them is missing, and a test phase that checks the same on an instance booted from the
+ * new image before it is distributed. Every value spliced into a command is checked first
  * ({@link imageComponentProblems}): image references, a version and a hex digest, none of which can hold a quote or
  * a shell metacharacter.
  */
@@ -114,6 +145,18 @@ export function renderImageComponent(input: ImageComponentInput): string {
     const [, name, tag, digest] = TAGGED_DIGEST.exec(image) ?? [];
     return [`docker pull '${name}@${digest}'`, `docker tag '${name}@${digest}' '${name}:${tag}'`];
   });
+  // What the validate phase checks on the build instance, and the test phase again on an instance booted from the
+  // new image before it is distributed.
+  const checks = [
+    "systemctl is-enabled docker",
+    "docker info",
+    ...input.preloadImages.map((image) => {
+      const [, name, tag] = TAGGED_DIGEST.exec(image) ?? [];
+      return `docker image inspect '${name}:${tag}'`;
+    }),
+    "systemctl is-enabled node_exporter",
+    "/usr/local/bin/node_exporter --version",
+  ];
   const document = {
     name: `foundation-runner-${input.architecture}`,
     description: "GitLab Runner fleet instance: Docker, preloaded job images, node_exporter",
@@ -123,21 +166,13 @@ export function renderImageComponent(input: ImageComponentInput): string {
       {
         name: "build",
         steps: [
-          {
-            name: "InstallDocker",
-            action: "ExecuteBash",
-            inputs: {
-              commands: [
-                "dnf install -y docker",
-                "systemctl enable --now docker",
-                // docker-autoscaler connects as ec2-user and talks to Docker over its socket.
-                "usermod -aG docker ec2-user",
-              ],
-            },
-          },
-          ...(preload.length > 0
-            ? [{ name: "PreloadImages", action: "ExecuteBash", inputs: { commands: preload } }]
-            : []),
+          bash("InstallDocker", [
+            "dnf install -y docker",
+            "systemctl enable --now docker",
+            // docker-autoscaler connects as ec2-user and talks to Docker over its socket.
+            "usermod -aG docker ec2-user",
+          ]),
+          ...(preload.length > 0 ? [bash("PreloadImages", preload)] : []),
           {
             name: "DownloadNodeExporter",
             action: "WebDownload",
@@ -145,23 +180,19 @@ export function renderImageComponent(input: ImageComponentInput): string {
               {
                 source: `https://github.com/prometheus/node_exporter/releases/download/v${input.nodeExporterVersion}/${release}.tar.gz`,
                 destination: tarball,
-                expectedChecksum: input.nodeExporterSha256,
-                checksumAlgorithm: "SHA256",
+                // AWSTOE checks the download only when both are given
+                // (https://docs.aws.amazon.com/imagebuilder/latest/userguide/toe-action-modules.html#action-modules-webdownload).
+                checksum: input.nodeExporterSha256,
+                algorithm: "SHA256",
               },
             ],
           },
-          {
-            name: "InstallNodeExporter",
-            action: "ExecuteBash",
-            inputs: {
-              commands: [
-                `tar -xzf '${tarball}' -C /tmp`,
-                `install -m 0755 '/tmp/${release}/node_exporter' /usr/local/bin/node_exporter`,
-                `rm -rf '${tarball}' '/tmp/${release}'`,
-                "useradd --system --no-create-home --shell /sbin/nologin node_exporter",
-              ],
-            },
-          },
+          bash("InstallNodeExporter", [
+            `tar -xzf '${tarball}' -C /tmp`,
+            `install -m 0755 '/tmp/${release}/node_exporter' /usr/local/bin/node_exporter`,
+            `rm -rf '${tarball}' '/tmp/${release}'`,
+            "useradd --system --no-create-home --shell /sbin/nologin node_exporter",
+          ]),
           {
             name: "NodeExporterUnit",
             action: "CreateFile",
@@ -169,34 +200,15 @@ export function renderImageComponent(input: ImageComponentInput): string {
               { path: "/etc/systemd/system/node_exporter.service", content: NODE_EXPORTER_UNIT, overwrite: true },
             ],
           },
-          {
-            name: "EnableNodeExporter",
-            action: "ExecuteBash",
-            inputs: { commands: ["systemctl daemon-reload", "systemctl enable node_exporter"] },
-          },
+          bash("EnableNodeExporter", ["systemctl daemon-reload", "systemctl enable node_exporter"]),
         ],
       },
       {
         name: "validate",
-        steps: [
-          {
-            name: "CheckImage",
-            action: "ExecuteBash",
-            inputs: {
-              commands: [
-                "systemctl is-enabled docker",
-                "docker info",
-                ...input.preloadImages.map((image) => {
-                  const [, name, tag] = TAGGED_DIGEST.exec(image) ?? [];
-                  return `docker image inspect '${name}:${tag}'`;
-                }),
-                "systemctl is-enabled node_exporter",
-                "/usr/local/bin/node_exporter --version",
-              ],
-            },
-          },
-        ],
+        steps: [bash("CheckImage", checks)],
       },
+      // Run by Image Builder on an instance booted from the new image, before it is distributed.
+      { name: "test", steps: [bash("CheckBootedImage", checks)] },
     ],
   };
   return stringify(document);
@@ -237,7 +249,7 @@ export interface RunnerImagePipelineArgs {
   readonly schedule: string;
   /** The schedule's IANA time zone. @default "Etc/UTC" */
   readonly scheduleTimezone?: string;
-  /** Prefix of the SSM parameters the builds write, e.g. `/foundation/runner-image`. */
+  /** Prefix of the SSM parameters the builds write, under `/imagebuilder/`, e.g. `/imagebuilder/foundation/runner-image`. */
   readonly parameterPrefix: string;
   /** Size of the image's root volume, GiB; the fleet's launch template may only grow it. */
   readonly rootVolumeGiB: number;
@@ -279,8 +291,13 @@ export class RunnerImagePipeline extends pulumi.ComponentResource {
     if (!/^cron\((\S+ ){5}\S+\)$/.test(args.schedule)) {
       problems.push(`schedule '${args.schedule}' must be Image Builder's six-field cron, e.g. cron(0 4 ? * mon *)`);
     }
-    if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(args.parameterPrefix)) {
-      problems.push(`parameterPrefix '${args.parameterPrefix}' must be an SSM path such as /foundation/runner-image`);
+    // Image Builder writes the parameter with its service-linked role, whose policy allows parameters under
+    // /imagebuilder/ only (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSServiceRoleForImageBuilder.html).
+    if (!/^\/imagebuilder(\/[A-Za-z0-9_.-]+)+$/.test(args.parameterPrefix)) {
+      problems.push(
+        `parameterPrefix '${args.parameterPrefix}' must be an SSM path under /imagebuilder/, where Image Builder may ` +
+          "write, such as /imagebuilder/foundation/runner-image",
+      );
     }
     if (problems.length > 0) {
       throw new pulumi.ResourceError(`RunnerImagePipeline '${name}': ${problems.join("; ")}`, this);
@@ -344,10 +361,10 @@ export class RunnerImagePipeline extends pulumi.ComponentResource {
         {
           name: `${name}-runner-${arch}`,
           platform: "Linux",
-          version: contentVersion(data),
+          version: contentVersion(JSON.stringify([data, COMPONENT_DESCRIPTION, COMPONENT_OS_VERSIONS])),
           data,
-          description: "Docker, preloaded job images and node_exporter for the runner fleet",
-          supportedOsVersions: ["Amazon Linux 2023"],
+          description: COMPONENT_DESCRIPTION,
+          supportedOsVersions: [...COMPONENT_OS_VERSIONS],
         },
         { parent: this },
       );
@@ -357,7 +374,9 @@ export class RunnerImagePipeline extends pulumi.ComponentResource {
         {
           name: `${name}-runner-${arch}`,
           parentImage,
-          version: contentVersion(JSON.stringify([data, parentImage, args.rootVolumeGiB])),
+          // Every input that forces a new recipe is in its version: a replacement under the same name and version
+          // would be refused by Image Builder.
+          version: contentVersion(JSON.stringify([data, parentImage, args.rootVolumeGiB, RECIPE_FIXED_INPUTS])),
           components: [{ componentArn: component.arn }],
           blockDeviceMappings: [
             {
@@ -370,9 +389,7 @@ export class RunnerImagePipeline extends pulumi.ComponentResource {
               },
             },
           ],
-          // Runner instances have no instance profile, so an agent Image Builder installed for the build would be
-          // inert in them: it is removed before the snapshot.
-          systemsManagerAgent: { uninstallAfterBuild: true },
+          ...RECIPE_FIXED_INPUTS,
         },
         { parent: this },
       );
@@ -411,6 +428,20 @@ export class RunnerImagePipeline extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      // The first image, inside `pulumi up`: the launch template resolves its parameter, so it must exist before the
+      // fleet launches. A build takes 20 to 40 minutes; a failed one leaves the configurations above, which the next
+      // `up` builds from again, and no parameter (docs/runbooks/runner.md, "The fleet's image").
+      const build = new aws.imagebuilder.Image(
+        prefix,
+        {
+          imageRecipeArn: recipe.arn,
+          infrastructureConfigurationArn: infrastructure.arn,
+          distributionConfigurationArn: distribution.arn,
+          ...BUILD_SETTINGS,
+        },
+        { parent: this, customTimeouts: { create: "2h" } },
+      );
+      builds.push(build);
       const pipeline = new aws.imagebuilder.ImagePipeline(
         prefix,
         {
@@ -420,8 +451,7 @@ export class RunnerImagePipeline extends pulumi.ComponentResource {
           infrastructureConfigurationArn: infrastructure.arn,
           distributionConfigurationArn: distribution.arn,
           status: "ENABLED",
-          enhancedImageMetadataEnabled: true,
-          imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
+          ...BUILD_SETTINGS,
           schedule: {
             scheduleExpression: args.schedule,
             timezone: args.scheduleTimezone ?? "Etc/UTC",
@@ -430,20 +460,8 @@ export class RunnerImagePipeline extends pulumi.ComponentResource {
             pipelineExecutionStartCondition: "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
           },
         },
-        { parent: this },
-      );
-      builds.push(
-        new aws.imagebuilder.Image(
-          prefix,
-          {
-            imageRecipeArn: recipe.arn,
-            infrastructureConfigurationArn: infrastructure.arn,
-            distributionConfigurationArn: distribution.arn,
-            enhancedImageMetadataEnabled: true,
-            imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
-          },
-          { parent: this },
-        ),
+        // Scheduled builds start once the first one has succeeded.
+        { parent: this, dependsOn: [build] },
       );
       pipelines[arch] = pipeline.arn;
     }

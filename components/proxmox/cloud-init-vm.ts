@@ -21,8 +21,9 @@ export interface CloudImage {
 export interface ProxmoxFirewallRule {
   readonly type: "in" | "out";
   readonly action: "ACCEPT";
-  readonly proto: "tcp" | "udp";
-  readonly dport: string;
+  readonly proto: "tcp" | "udp" | "icmp";
+  /** Destination ports (`22`, `80,443`, `2379:2380`); none for ICMP. */
+  readonly dport?: string;
   /** Who may connect (inbound rules). */
   readonly source?: string;
   /** Where the VM may connect to (outbound rules). */

@@ -426,23 +426,26 @@ describe("the nodes' firewall", () => {
       adminCidrs: FIREWALL.adminCidrs,
       controlPlanes: ["192.168.10.11", "192.168.10.12", "192.168.10.13"],
       workers: ["192.168.10.21", "192.168.10.22"],
+      podSubnets: ["10.244.0.0/16"],
       nodeServices: FIREWALL.nodeServices,
     };
     const brief = (rules: ReturnType<typeof talosProxmoxFirewallRules>) =>
-      rules.map((r) => `${r.comment} ${r.proto} ${r.dport} ${r.source ?? "*"} -> ${r.dest ?? "*"}`);
+      rules.map((r) => `${r.comment} ${r.proto} ${r.dport ?? "-"} ${r.source ?? "*"} -> ${r.dest ?? "*"}`);
     expect(brief(talosProxmoxFirewallRules("controlplane", firewall, FIREWALL.loadBalancer))).toEqual([
-      `apid-ingress tcp 50000 192.168.1.0/24,${CONTROL_PLANES} -> *`,
+      `apid-ingress tcp 50000 192.168.1.0/24,${CONTROL_PLANES},10.244.0.0/16 -> *`,
       `trustd-ingress tcp 50001 ${EVERY_NODE} -> *`,
-      `kubernetes-api-ingress tcp 6443 192.168.1.0/24,${EVERY_NODE} -> *`,
+      `kubernetes-api-ingress tcp 6443 192.168.1.0/24,${EVERY_NODE},10.244.0.0/16 -> *`,
       `etcd-ingress tcp 2379:2380 ${CONTROL_PLANES} -> *`,
       `kubelet-ingress tcp 10250 ${CONTROL_PLANES} -> *`,
       `metallb-memberlist-tcp-ingress tcp 7946 ${EVERY_NODE} -> *`,
+      `icmp-from-nodes icmp - ${EVERY_NODE} -> *`,
       "load-balancer-ingress tcp 80,443 * -> 192.168.10.200-192.168.10.219",
     ]);
     expect(brief(talosProxmoxFirewallRules("worker", firewall))).toEqual([
       `apid-ingress tcp 50000 192.168.1.0/24,${CONTROL_PLANES} -> *`,
       `kubelet-ingress tcp 10250 ${CONTROL_PLANES} -> *`,
       `metallb-memberlist-tcp-ingress tcp 7946 ${EVERY_NODE} -> *`,
+      `icmp-from-nodes icmp - ${EVERY_NODE} -> *`,
     ]);
   });
 

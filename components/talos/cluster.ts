@@ -12,6 +12,7 @@ import { ciliumInlineManifest, ciliumProblems, CiliumSettings } from "./cilium";
 import { installerImage, QEMU_GUEST_AGENT_EXTENSION, schematicId } from "./image-factory";
 import {
   DEFAULT_KUBERNETES_VERSIONS,
+  DEFAULT_POD_SUBNETS,
   DEFAULT_TALOS_VERSION,
   KUBERNETES_API_PORT,
   renderMachineConfig,
@@ -247,8 +248,9 @@ function ipOf(address: string): string {
 }
 
 /**
- * The inbound rules of a Talos VM's Proxmox firewall: the node's own rules ({@link talosFirewallRules}), and the load
- * balancer's ports to its addresses from anywhere. Everything else inbound is dropped by the VM's input policy, at the
+ * The inbound rules of a Talos VM's Proxmox firewall: the node's own rules ({@link talosFirewallRules}), ICMP from the
+ * other nodes (Talos lets rate-limited ICMP in itself, and Cilium's health checks ping), and the load balancer's ports
+ * to its addresses from anywhere. Everything else inbound is dropped by the VM's input policy, at the
  * host, whatever the node's own config says. Proxmox writes port ranges `a:b` and lists with commas
  * (https://pve.proxmox.com/wiki/Firewall#pve_firewall_vm_container_configuration).
  */
@@ -265,6 +267,13 @@ export function talosProxmoxFirewallRules(
     source: rule.sources.join(","),
     comment: rule.name,
   }));
+  rules.push({
+    type: "in",
+    action: "ACCEPT",
+    proto: "icmp",
+    source: [...firewall.controlPlanes, ...firewall.workers].map((address) => `${address}/32`).join(","),
+    comment: "icmp-from-nodes",
+  });
   if (loadBalancer !== undefined && loadBalancer.addresses.length > 0) {
     rules.push({
       type: "in",
@@ -517,6 +526,7 @@ export class TalosCluster extends pulumi.ComponentResource {
               adminCidrs: args.firewall.adminCidrs,
               controlPlanes: args.controlPlanes.map((node) => ipOf(node.address)),
               workers: (args.workers ?? []).map((node) => ipOf(node.address)),
+              podSubnets: args.podSubnets ?? DEFAULT_POD_SUBNETS,
               nodeServices: [...cniNodeServices(args.cilium !== undefined), ...(args.firewall.nodeServices ?? [])],
             },
           }),

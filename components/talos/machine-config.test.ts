@@ -470,6 +470,7 @@ describe("renderMachineConfig: the ingress firewall", () => {
     adminCidrs: ["192.168.1.0/24", "192.168.10.5/32"],
     controlPlanes: ["192.168.10.11", "192.168.10.12", "192.168.10.13"],
     workers: ["192.168.10.21"],
+    podSubnets: ["10.244.0.0/16"],
     nodeServices: [{ name: "cilium-vxlan", protocol: "udp", ports: [8472] }],
   };
   const firewalled = (version: string, node: TalosNodeSettings) =>
@@ -497,11 +498,11 @@ describe("renderMachineConfig: the ingress firewall", () => {
     ]);
   });
 
-  it("opens a control plane's APIs to the admins, trustd and the API to every node, etcd to the control planes", () => {
+  it("opens a control plane's APIs to the admins and the pods, trustd and the API to every node, etcd to the control planes", () => {
     expect(rules(firewalled(DEFAULT_TALOS_VERSION, CONTROL_PLANE))).toEqual([
-      `apid-ingress tcp 50000 <- ${ADMINS} ${CONTROL_PLANES}`,
+      `apid-ingress tcp 50000 <- ${ADMINS} ${CONTROL_PLANES} 10.244.0.0/16`,
       `trustd-ingress tcp 50001 <- ${EVERY_NODE}`,
-      `kubernetes-api-ingress tcp 6443 <- ${ADMINS} ${EVERY_NODE}`,
+      `kubernetes-api-ingress tcp 6443 <- ${ADMINS} ${EVERY_NODE} 10.244.0.0/16`,
       `etcd-ingress tcp 2379-2380 <- ${CONTROL_PLANES}`,
       `kubelet-ingress tcp 10250 <- ${CONTROL_PLANES}`,
       `cilium-vxlan-ingress udp 8472 <- ${EVERY_NODE}`,
@@ -530,6 +531,7 @@ describe("renderMachineConfig: the ingress firewall", () => {
       "firewall adminCidrs entry '192.168.1.0' must be an IPv4 CIDR, e.g. 192.168.1.0/24",
     ],
     [{ controlPlanes: [] }, "firewall controlPlanes must name every control plane"],
+    [{ podSubnets: ["10.244.0.0"] }, "firewall podSubnets entry '10.244.0.0' must be an IPv4 CIDR, e.g. 10.244.0.0/16"],
     [{ workers: ["talos-w-1"] }, "firewall node address 'talos-w-1' must be an IPv4 address"],
     [
       { nodeServices: [{ name: "vxlan", protocol: "udp" as const, ports: ["9000-8000"] }] },

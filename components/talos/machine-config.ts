@@ -33,6 +33,9 @@ export type TalosRole = "controlplane" | "worker";
 /** The CNI Talos deploys at bootstrap: its default Flannel, or none (a CNI such as Cilium is installed afterwards). */
 export type TalosCni = "flannel" | "none";
 
+/** Talos's default pod subnets (`cluster.network.podSubnets`). */
+export const DEFAULT_POD_SUBNETS: readonly string[] = ["10.244.0.0/16"];
+
 /** Cluster-wide settings, the same for every node. */
 export interface TalosClusterSettings {
   /** Cluster name: `cluster.clusterName`, and the name in the kubeconfig. A DNS label. */
@@ -117,6 +120,12 @@ export interface TalosFirewall {
   readonly controlPlanes: readonly string[];
   /** Every worker's IPv4 address. */
   readonly workers: readonly string[];
+  /**
+   * The pod subnets. Talos's own exception covers pod-to-pod traffic only; a pod that calls the Kubernetes API (its
+   * `kubernetes` Service resolves to the control planes' 6443) or the Talos API (Talos API access from Kubernetes)
+   * reaches a host port with its pod address, which Cilium does not masquerade towards nodes.
+   */
+  readonly podSubnets: readonly string[];
   /** Ports every node opens to every other node. */
   readonly nodeServices: readonly TalosNodeService[];
 }
@@ -311,6 +320,10 @@ function firewallProblems(firewall: TalosFirewall): string[] {
     }
   }
   if (firewall.controlPlanes.length === 0) problems.push("firewall controlPlanes must name every control plane");
+  for (const cidr of firewall.podSubnets) {
+    if (!isIpv4Cidr(cidr))
+      problems.push(`firewall podSubnets entry '${cidr}' must be an IPv4 CIDR, e.g. 10.244.0.0/16`);
+  }
   for (const address of [...firewall.controlPlanes, ...firewall.workers]) {
     if (!isIPv4(address)) problems.push(`firewall node address '${address}' must be an IPv4 address`);
   }
@@ -459,7 +472,7 @@ function v1alpha1Document(input: MachineConfigInput, line: TalosLine): TalosDocu
     clusterName: cluster.clusterName,
     network: {
       dnsDomain: cluster.dnsDomain ?? "cluster.local",
-      podSubnets: [...(cluster.podSubnets ?? ["10.244.0.0/16"])],
+      podSubnets: [...(cluster.podSubnets ?? DEFAULT_POD_SUBNETS)],
       serviceSubnets: [...(cluster.serviceSubnets ?? ["10.96.0.0/12"])],
       cni: { name: cluster.cni ?? "flannel" },
     },
@@ -543,9 +556,9 @@ export interface TalosFirewallRule {
 }
 
 /**
- * The openings of a node's ingress firewall ({@link TalosFirewall}): on a control plane, apid for the admin networks
- * and the other control planes, the Kubernetes API for the admin networks and every node (a worker's KubePrism
- * forwards to it), trustd for every node (workers fetch their certificates from it), etcd for the control planes; on
+ * The openings of a node's ingress firewall ({@link TalosFirewall}): on a control plane, apid for the admin networks,
+ * the other control planes and the pods (the etcd backup's Talos API access), the Kubernetes API for the admin
+ * networks, every node (a worker's KubePrism forwards to it) and the pods, trustd for every node (workers fetch their certificates from it), etcd for the control planes; on
  * a worker, apid for the admin networks and the control planes (which proxy talosctl to it); on both, the kubelet for
  * the control planes (the API server's logs, exec and metrics) and the node services. Talos enforces them in the
  * node, the Proxmox firewall of its VM (components/talos/cluster.ts) again at the host.
@@ -563,9 +576,14 @@ export function talosFirewallRules(role: TalosRole, firewall: TalosFirewall): Ta
   const own =
     role === "controlplane"
       ? [
-          rule("apid", "tcp", [TALOS_PORTS.apid], [...firewall.adminCidrs, ...controlPlanes]),
+          rule("apid", "tcp", [TALOS_PORTS.apid], [...firewall.adminCidrs, ...controlPlanes, ...firewall.podSubnets]),
           rule("trustd", "tcp", [TALOS_PORTS.trustd], everyNode),
-          rule("kubernetes-api", "tcp", [KUBERNETES_API_PORT], [...firewall.adminCidrs, ...everyNode]),
+          rule(
+            "kubernetes-api",
+            "tcp",
+            [KUBERNETES_API_PORT],
+            [...firewall.adminCidrs, ...everyNode, ...firewall.podSubnets],
+          ),
           rule("etcd", "tcp", [TALOS_PORTS.etcd], controlPlanes),
         ]
       : [rule("apid", "tcp", [TALOS_PORTS.apid], [...firewall.adminCidrs, ...controlPlanes])];

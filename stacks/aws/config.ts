@@ -284,6 +284,13 @@ export const awsConfigSchema = z
             noncurrentRetentionDays: z.number().int().min(1, { error: "must be at least 1 day" }).default(7),
             /** The writer's access key, under `lab.secretsPrefix`. */
             credentialsSecret: secretPath().default("etcd-backup/credentials"),
+            /**
+             * The writer key's own rotation mark: External Secrets' key (`lab.credentialRotation`) must keep working
+             * while the cluster picks up a new writer key through it, so the two never rotate in the same `up`.
+             */
+            credentialRotation: z
+              .string()
+              .regex(/^[A-Za-z0-9._-]+$/, { error: "must be a short label such as 2026-11" }),
           })
           .strict(),
       })

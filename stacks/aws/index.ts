@@ -27,7 +27,7 @@ export { DEPLOY_SERVICES, deployPolicy, previewPolicy } from "../../components/a
 export type { DeployScope } from "../../components/aws/ci-policies";
 
 /** Where each build of the fleet's image writes its AMI id, one parameter per architecture under it. */
-export const RUNNER_IMAGE_PARAMETER_PREFIX = "/foundation/runner-image";
+export const RUNNER_IMAGE_PARAMETER_PREFIX = "/imagebuilder/foundation/runner-image";
 
 /** The fleet's image as the component takes it, from `foundation:runnerFleet.image`. */
 function fleetImage(image: AwsConfig["runnerFleet"]["image"]): FleetImage | undefined {
@@ -265,7 +265,7 @@ export function awsProgram(): ContractExports<typeof awsOutputs> {
       secretsPrefix: config.lab.secretsPrefix,
       credentialsSecret: config.lab.etcdBackup.credentialsSecret,
       secretsKeyArn: appSecrets.arn,
-      credentialRotation: config.lab.credentialRotation,
+      credentialRotation: config.lab.etcdBackup.credentialRotation,
       accountId: labAccount.accountId,
       region: config.region,
       permissionsBoundary: labAccount.access.boundaryArn,

@@ -179,14 +179,14 @@ describe("the aws stack with the sample config", () => {
 describe("the fleet's baked image and the lab's etcd backups", () => {
   it("boots the pools from the image pipeline's SSM parameter, after its first build, with user-data that installs nothing", () => {
     const template = rec.named("ci-arm64", "aws:ec2/launchTemplate:LaunchTemplate");
-    expect(template.inputs.imageId).toBe("resolve:ssm:/foundation/runner-image/arm64");
+    expect(template.inputs.imageId).toBe("resolve:ssm:/imagebuilder/foundation/runner-image/arm64");
     expect(Buffer.from(String(template.inputs.userData), "base64").toString()).toBe(fleetUserData("baked"));
     expect(template.dependencies).toContain(rec.named("ci-image-arm64", "aws:imagebuilder/image:Image").urn);
     const distribution = rec.inputsOf(
       "ci-image-arm64",
       "aws:imagebuilder/distributionConfiguration:DistributionConfiguration",
     );
-    expect(JSON.stringify(distribution.distributions)).toContain('"parameterName":"/foundation/runner-image/arm64"');
+    expect(JSON.stringify(distribution.distributions)).toContain('"parameterName":"/imagebuilder/foundation/runner-image/arm64"');
     // One image per architecture the pools use: arm64 only, so no amd64 variant.
     expect(rec.ofType("aws:imagebuilder/imagePipeline:ImagePipeline").map((p) => p.name)).toEqual(["ci-image-arm64"]);
   });

@@ -83,7 +83,7 @@ export function labCluster(
       timeServers: network.timeServers,
       cilium: talos.cilium,
       // The admins, and the runner VM whose deploy jobs run Pulumi's Talos and Kubernetes resources; in the cluster
-      // placement those jobs come from the pod network, which Talos lets in.
+      // placement those jobs come from the pod network, which the rules let reach the APIs.
       firewall: {
         adminCidrs: [
           ...talos.adminCidrs,
