@@ -186,7 +186,9 @@ describe("the fleet's baked image and the lab's etcd backups", () => {
       "ci-image-arm64",
       "aws:imagebuilder/distributionConfiguration:DistributionConfiguration",
     );
-    expect(JSON.stringify(distribution.distributions)).toContain('"parameterName":"/imagebuilder/foundation/runner-image/arm64"');
+    expect(JSON.stringify(distribution.distributions)).toContain(
+      '"parameterName":"/imagebuilder/foundation/runner-image/arm64"',
+    );
     // One image per architecture the pools use: arm64 only, so no amd64 variant.
     expect(rec.ofType("aws:imagebuilder/imagePipeline:ImagePipeline").map((p) => p.name)).toEqual(["ci-image-arm64"]);
   });
