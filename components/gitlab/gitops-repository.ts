@@ -94,6 +94,16 @@ export class GitopsRepository extends pulumi.ComponentResource {
     this.projectPath = this.project.projectPath;
     this.projectId = this.project.projectId;
     this.leftAlone = seed.leftAlone;
+    // A seed file people changed is left alone by rule; say so on every run, or a changed seed would not land
+    // without anyone noticing.
+    this.leftAlone.apply((paths) => {
+      if (paths.length > 0) {
+        void pulumi.log.warn(
+          `the seed left ${paths.join(", ")} alone: changed in GitLab since it was written; merge the new seed by hand`,
+          this,
+        );
+      }
+    });
     this.registerOutputs({ projectPath: this.projectPath, projectId: this.projectId, leftAlone: this.leftAlone });
   }
 }

@@ -101,6 +101,16 @@ describe("read and delete", () => {
     expect(await readProject(api, id, outs)).toEqual({ id: "", props: {} });
   });
 
+  it("keeps the configured spelling of a path GitLab spells in another case: the same project, no replacement", async () => {
+    const { id, outs } = await createProject(api, gitops);
+    const project = double.state.projects.get("mson/gitops")!;
+    double.state.projects.delete("mson/gitops");
+    double.state.projects.set("Mson/GitOps", { ...project, path: "Mson/GitOps" });
+    const read = await readProject(api, id, outs);
+    expect(read.props.projectPath).toBe("mson/gitops");
+    expect(await projectProvider.diff!(id, read.props as never, gitops)).toMatchObject({ changes: false });
+  });
+
   it("never deletes the project", async () => {
     const { id, outs } = await createProject(api, gitops);
     await projectProvider.delete!(id, outs);

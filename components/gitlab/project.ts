@@ -15,7 +15,12 @@ import { moduleProvider } from "../common/module-provider";
 export interface ProjectInputs {
   /** Full path, `<group path>/<project path>`: the group is the namespace, the last segment the project's path. */
   readonly projectPath: string;
-  /** The default branch a new project gets; an adopted project keeps its own. */
+  /**
+   * The default branch a new project gets. GitLab applies `default_branch` at creation only with a README
+   * (https://docs.gitlab.com/api/projects/#create-a-project), and the repository is created empty, so what makes it the
+   * default is the seed's first commit to it: GitLab makes the first branch pushed to an empty repository its default.
+   * An adopted project keeps its own.
+   */
   readonly defaultBranch: string;
 }
 
@@ -107,7 +112,16 @@ export async function readProject(
     if (!project) return { id: "", props: {} };
     return {
       id,
-      props: { ...props, projectPath: project.path_with_namespace, visibility: project.visibility ?? props.visibility },
+      props: {
+        ...props,
+        // GitLab matches paths without regard to case: the configured spelling of the same path is no change (a
+        // replacement, which protection would stop), a moved or renamed project is.
+        projectPath:
+          project.path_with_namespace.toLowerCase() === props.projectPath.toLowerCase()
+            ? props.projectPath
+            : project.path_with_namespace,
+        visibility: project.visibility ?? props.visibility,
+      },
     };
   });
 }

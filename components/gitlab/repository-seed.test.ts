@@ -113,6 +113,16 @@ describe("create", () => {
     expect(onMain(APPS)).toBeUndefined();
   });
 
+  it("names the missing branch of an adopted project that has commits, instead of asking for a retry", async () => {
+    // A project made by hand with a README on master: the repository is not empty and has no main.
+    double.pushFile("mson/gitops", "master", "README.md", "# gitops\n");
+    await expect(createRepositorySeed(api, seed)).rejects.toThrow(
+      "RepositorySeed of 'mson/gitops' on 'main': GitLab refused the seed commit (You can only create or edit files " +
+        "when you are on a branch); check that branch 'main' exists in the project (an adopted project with commits " +
+        "must have it) and that the token may push to it",
+    );
+  });
+
   it("names the Maintainer role on 403", async () => {
     double.inject({ method: "POST", route: COMMITS, status: 403, body: { message: "403 Forbidden" } });
     await expect(createRepositorySeed(api, seed)).rejects.toThrow(

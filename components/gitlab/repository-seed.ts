@@ -150,8 +150,11 @@ async function commit(api: GitlabApi, inputs: RepositorySeedInputs, plan: SeedPl
     }
     return last;
   };
-  // `A file with this name already exists`, `The file has changed since you started editing it`.
-  const isConflict = (error: unknown) => isHttpError(error, 400);
+  // The two refusals a concurrent write causes (https://docs.gitlab.com/api/commits/#create-a-commit-with-multiple-files-and-actions);
+  // any other 400, e.g. a branch that does not exist in a non-empty repository, is a configuration problem.
+  const isConflict = (error: unknown) =>
+    isHttpError(error, 400) &&
+    /(A file with this name already exists|The file has changed since you started editing it)/.test(error.detail);
   try {
     return await createOnce(api, {
       create: () => api.createCommit(inputs.projectPath, inputs.branch, inputs.commitMessage, plan.actions),
@@ -160,9 +163,15 @@ async function commit(api: GitlabApi, inputs: RepositorySeedInputs, plan: SeedPl
     });
   } catch (error) {
     if (!isHttpError(error, 400)) throw error;
+    if (isConflict(error)) {
+      throw new Error(
+        `${identify(inputs)}: GitLab refused the seed commit (${error.detail}); a seed file changed between reading ` +
+          "and writing it: run `pulumi up` again, which leaves changed files alone",
+      );
+    }
     throw new Error(
-      `${identify(inputs)}: GitLab refused the seed commit (${error.detail}); a seed file changed between reading ` +
-        "and writing it: run `pulumi up` again, which leaves changed files alone",
+      `${identify(inputs)}: GitLab refused the seed commit (${error.detail}); check that branch '${inputs.branch}' ` +
+        "exists in the project (an adopted project with commits must have it) and that the token may push to it",
     );
   }
 }
