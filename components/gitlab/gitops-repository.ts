@@ -97,7 +97,8 @@ export class GitopsRepository extends pulumi.ComponentResource {
     // A seed file people changed is left alone by rule; say so on every run, or a changed seed would not land
     // without anyone noticing.
     this.leftAlone.apply((paths) => {
-      if (paths.length > 0) {
+      // Absent until the seed has run.
+      if (paths !== undefined && paths.length > 0) {
         void pulumi.log.warn(
           `the seed left ${paths.join(", ")} alone: changed in GitLab since it was written; merge the new seed by hand`,
           this,
