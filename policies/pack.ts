@@ -43,7 +43,7 @@ import { kubernetesNamespaceNetworkPolicy } from "./kubernetes/kubernetes-namesp
 import { kubernetesPodPrivilegedNamespace } from "./kubernetes/kubernetes-pod-privileged-namespace";
 import { FoundationPolicy, Severity } from "./policy";
 import { proxmoxVmQemuAgentEnabled } from "./proxmox/proxmox-vm-qemu-agent-enabled";
-import { proxmoxVmRunnerFirewall } from "./proxmox/proxmox-vm-runner-firewall";
+import { proxmoxVmFirewall } from "./proxmox/proxmox-vm-firewall";
 import { proxmoxVmTalosHardware } from "./proxmox/proxmox-vm-talos-hardware";
 import { proxmoxVmTalosResources } from "./proxmox/proxmox-vm-talos-resources";
 import { pulumiResourceStatefulProtected } from "./stack/pulumi-resource-stateful-protected";
@@ -94,7 +94,7 @@ const WRITTEN: readonly FoundationPolicy[] = [
   s3BucketTlsOnly,
   s3BucketVersioningStateful,
   proxmoxVmQemuAgentEnabled,
-  proxmoxVmRunnerFirewall,
+  proxmoxVmFirewall,
   proxmoxVmTalosResources,
   proxmoxVmTalosHardware,
   kubernetesContainerImagePinned,
