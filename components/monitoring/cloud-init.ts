@@ -13,6 +13,7 @@ import {
   APT_BOOTCMD,
   DEBIAN_HTTPS_MIRRORS,
   isCidr,
+  ufwCommands,
   VmIdentity,
   vmIdentityConfig,
   vmIdentityProblems,
@@ -162,44 +163,10 @@ const UI_PORTS: readonly (readonly [number, string])[] = [
  * loopback, which ufw's before-rules always allow.
  */
 export function monitoringFirewallCommands(firewall: MonitoringFirewall): string[][] {
-  return [
-    ["ufw", "default", "deny", "incoming"],
-    ["ufw", "default", "deny", "outgoing"],
-    ...firewall.adminCidrs.flatMap((cidr) =>
-      UI_PORTS.map(([port, comment]) => [
-        "ufw",
-        "allow",
-        "in",
-        "proto",
-        "tcp",
-        "from",
-        cidr,
-        "to",
-        "any",
-        "port",
-        String(port),
-        "comment",
-        comment,
-      ]),
-    ),
-    ["ufw", "allow", "out", "proto", "tcp", "to", "any", "port", "443", "comment", "https"],
-    ["ufw", "allow", "out", "proto", "udp", "to", "any", "port", "123", "comment", "ntp"],
-    ["ufw", "allow", "out", "to", "any", "port", "53", "comment", "dns"],
-    ...firewall.egress.map((egress) => [
-      "ufw",
-      "allow",
-      "out",
-      "proto",
-      "tcp",
-      "to",
-      egress.to,
-      "port",
-      String(egress.port),
-      "comment",
-      egress.comment,
-    ]),
-    ["ufw", "--force", "enable"],
-  ];
+  return ufwCommands(
+    firewall.adminCidrs.flatMap((peer) => UI_PORTS.map(([port, comment]) => ({ peer, port, comment }))),
+    firewall.egress.map((egress) => ({ peer: egress.to, port: egress.port, comment: egress.comment })),
+  );
 }
 
 /** A deferred file: written after the packages, so the owners exist and the packages' defaults are replaced. */

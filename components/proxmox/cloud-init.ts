@@ -74,6 +74,37 @@ export const DEBIAN_HTTPS_MIRRORS = {
   security: [{ arches: ["default"], uri: "https://deb.debian.org/debian-security" }],
 } as const;
 
+/** One TCP opening of a VM's guest firewall: the other side (a CIDR, or `any`), the port and ufw's comment. */
+export interface UfwOpening {
+  readonly peer: string;
+  readonly port: number;
+  readonly comment: string;
+}
+
+/**
+ * A Debian VM's ufw commands, as argv arrays: deny by default both ways; in, the `inbound` openings; out, HTTPS,
+ * NTP, DNS and the `outbound` openings; then enable. ufw's own before-rules keep loopback, established traffic and
+ * ICMP working (https://manpages.debian.org/bookworm/ufw/ufw.8.en.html).
+ */
+export function ufwCommands(inbound: readonly UfwOpening[], outbound: readonly UfwOpening[]): string[][] {
+  return [
+    ["ufw", "default", "deny", "incoming"],
+    ["ufw", "default", "deny", "outgoing"],
+    ...inbound.map(({ peer, port, comment }) => [
+      ...["ufw", "allow", "in", "proto", "tcp", "from", peer, "to", "any"],
+      ...["port", String(port), "comment", comment],
+    ]),
+    ["ufw", "allow", "out", "proto", "tcp", "to", "any", "port", "443", "comment", "https"],
+    ["ufw", "allow", "out", "proto", "udp", "to", "any", "port", "123", "comment", "ntp"],
+    ["ufw", "allow", "out", "to", "any", "port", "53", "comment", "dns"],
+    ...outbound.map(({ peer, port, comment }) => [
+      ...["ufw", "allow", "out", "proto", "tcp", "to", peer],
+      ...["port", String(port), "comment", comment],
+    ]),
+    ["ufw", "--force", "enable"],
+  ];
+}
+
 /** The identity part of a cloud-config: host, time zone, key-only SSH, no root login. */
 export function vmIdentityConfig(input: VmIdentity): Record<string, unknown> {
   return {

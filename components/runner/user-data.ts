@@ -21,6 +21,7 @@ import {
   APT_BOOTCMD,
   DEBIAN_HTTPS_MIRRORS,
   isCidr,
+  ufwCommands,
   VmIdentity,
   vmIdentityConfig,
   vmIdentityProblems,
@@ -213,48 +214,19 @@ export function runnerServiceDropIn(identity: RolesAnywhereIdentity): string {
  * Docker-published ports would bypass these rules, which is why cAdvisor runs on the host network.
  */
 export function firewallCommands(policy: FirewallPolicy): string[][] {
-  const inbound = (cidr: string, port: number, comment: string): string[] => [
-    "ufw",
-    "allow",
-    "in",
-    "proto",
-    "tcp",
-    "from",
-    cidr,
-    "to",
-    "any",
-    "port",
-    String(port),
-    "comment",
-    comment,
-  ];
-  return [
-    ["ufw", "default", "deny", "incoming"],
-    ["ufw", "default", "deny", "outgoing"],
-    ...policy.adminCidrs.map((cidr) => inbound(cidr, 22, "ssh from admin network")),
-    ...policy.monitoringCidrs.flatMap((cidr) => [
-      inbound(cidr, METRICS_PORTS.nodeExporter, "node_exporter"),
-      inbound(cidr, METRICS_PORTS.cadvisor, "cadvisor"),
-      inbound(cidr, METRICS_PORTS.runner, "gitlab-runner metrics"),
-    ]),
-    ["ufw", "allow", "out", "proto", "tcp", "to", "any", "port", "443", "comment", "https"],
-    ["ufw", "allow", "out", "proto", "udp", "to", "any", "port", "123", "comment", "ntp"],
-    ["ufw", "allow", "out", "to", "any", "port", "53", "comment", "dns"],
-    ...policy.fleetSshCidrs.map((cidr) => [
-      "ufw",
-      "allow",
-      "out",
-      "proto",
-      "tcp",
-      "to",
-      cidr,
-      "port",
-      "22",
-      "comment",
-      "ssh to runner fleet",
-    ]),
-    ["ufw", "--force", "enable"],
-  ];
+  const from = (cidrs: readonly string[], port: number, comment: string) =>
+    cidrs.map((peer) => ({ peer, port, comment }));
+  return ufwCommands(
+    [
+      ...from(policy.adminCidrs, 22, "ssh from admin network"),
+      ...policy.monitoringCidrs.flatMap((cidr) => [
+        { peer: cidr, port: METRICS_PORTS.nodeExporter, comment: "node_exporter" },
+        { peer: cidr, port: METRICS_PORTS.cadvisor, comment: "cadvisor" },
+        { peer: cidr, port: METRICS_PORTS.runner, comment: "gitlab-runner metrics" },
+      ]),
+    ],
+    from(policy.fleetSshCidrs, 22, "ssh to runner fleet"),
+  );
 }
 
 function validate(input: RunnerVmUserDataInput): string[] {

@@ -5,7 +5,6 @@ import { record } from "../../tools/plan/testing";
 import { Secret } from "../../tools/plan/values";
 import { QEMU_GUEST_AGENT_EXTENSION, schematicId } from "./image-factory";
 import { DEFAULT_TALOS_VERSION, renderMachineConfig } from "./machine-config";
-import type { TalosSecretsBundle } from "./secrets";
 import {
   cniNodeServices,
   talosProxmoxFirewallRules,
@@ -16,6 +15,7 @@ import {
   talosImageFileName,
   talosImageUrl,
 } from "./cluster";
+import { PLACEHOLDER_BUNDLE } from "./testing";
 
 const VM = "proxmoxve:index/vmLegacy:VmLegacy";
 const SNIPPET = "proxmoxve:index/fileLegacy:FileLegacy";
@@ -24,24 +24,6 @@ const UPGRADE = "pulumi-nodejs:dynamic/talos:Upgrade";
 const APPLY = "pulumi-nodejs:dynamic/talos:MachineConfigApply";
 const HEALTHY = "pulumi-nodejs:dynamic/talos:NodeHealthy";
 const SCHEMATIC = schematicId([QEMU_GUEST_AGENT_EXTENSION]);
-
-const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
-const pair = (name: string, keyLabel = "EC PRIVATE KEY") => ({
-  certPem: pem("CERTIFICATE", `${name}-certificate`),
-  keyPem: pem(keyLabel, `${name}-key`),
-});
-const BUNDLE: TalosSecretsBundle = {
-  clusterId: "0raF93qnkMvF-FZNuvyGozXNdLiT2FOWSlyBaW4PR-w=",
-  clusterSecret: "pofHbABZq7VXuObsdLdy/bHmz6hlMHZ3p8+6WKrv1ic=",
-  bootstrapToken: "inn7ol.u4ehnti8qyls9ymo",
-  machineToken: "d8cwfa.eyvpi0xwxyarbfid",
-  secretboxEncryptionSecret: "45yd2Ke+sytiICojDf8aibTfgt99nzJmO53cjDqrCto=",
-  osCa: pair("os", "PRIVATE KEY"),
-  kubernetesCa: pair("kubernetes"),
-  etcdCa: pair("etcd"),
-  aggregatorCa: pair("aggregator"),
-  serviceAccountKeyPem: pem("RSA PRIVATE KEY", "service-account"),
-};
 
 const ARGS: TalosClusterArgs = {
   clusterName: "lab",
@@ -59,11 +41,11 @@ const ARGS: TalosClusterArgs = {
   nameservers: ["192.168.10.1"],
   timeServers: ["192.168.10.1"],
   secrets: {
-    bundle: pulumi.secret(BUNDLE),
-    osCaCertPem: pulumi.secret(BUNDLE.osCa.certPem),
-    osCaKeyPem: pulumi.secret(BUNDLE.osCa.keyPem),
-    kubernetesCaCertPem: pulumi.secret(BUNDLE.kubernetesCa.certPem),
-    kubernetesCaKeyPem: pulumi.secret(BUNDLE.kubernetesCa.keyPem),
+    bundle: pulumi.secret(PLACEHOLDER_BUNDLE),
+    osCaCertPem: pulumi.secret(PLACEHOLDER_BUNDLE.osCa.certPem),
+    osCaKeyPem: pulumi.secret(PLACEHOLDER_BUNDLE.osCa.keyPem),
+    kubernetesCaCertPem: pulumi.secret(PLACEHOLDER_BUNDLE.kubernetesCa.certPem),
+    kubernetesCaKeyPem: pulumi.secret(PLACEHOLDER_BUNDLE.kubernetesCa.keyPem),
   },
   datastoreId: "local-lvm",
   imageDatastoreId: "local",
@@ -98,7 +80,7 @@ const expectedConfig = (
       timeServers: ["192.168.10.1"],
     },
     node: { hostname, role, address, gateway: "192.168.10.1", nameservers: ["192.168.10.1"] },
-    secrets: BUNDLE,
+    secrets: PLACEHOLDER_BUNDLE,
   });
 
 describe("TalosCluster", () => {

@@ -3,6 +3,7 @@ import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { isIPv4 } from "node:net";
+import { addressOf, cidrContains } from "../common/ipv4";
 import { isDnsLabel, isIpv4Cidr } from "../common/validation";
 import type { ProxmoxFirewallRule } from "../proxmox/cloud-init-vm";
 import { Bootstrap } from "./bootstrap";
@@ -243,10 +244,6 @@ export function machineConfigSha256(machineConfig: string): string {
   return createHash("sha256").update(machineConfig).digest("hex");
 }
 
-function ipOf(address: string): string {
-  return address.split("/")[0];
-}
-
 /**
  * The inbound rules of a Talos VM's Proxmox firewall: the node's own rules ({@link talosFirewallRules}), ICMP from the
  * other nodes (Talos lets rate-limited ICMP in itself, and Cilium's health checks ping), and the load balancer's ports
@@ -299,16 +296,6 @@ export function cniNodeServices(cilium: boolean): TalosNodeService[] {
         { name: "cilium-health", protocol: "tcp", ports: [4240] },
       ]
     : [{ name: "flannel-vxlan", protocol: "udp", ports: [4789] }];
-}
-
-function ipToNumber(ip: string): number {
-  return ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-
-function sameSubnet(cidr: string, ip: string): boolean {
-  const prefix = Number(cidr.split("/")[1]);
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return (ipToNumber(ipOf(cidr)) & mask) >>> 0 === (ipToNumber(ip) & mask) >>> 0;
 }
 
 /** The VM size of one role, after defaults. */
@@ -382,7 +369,7 @@ function validate(args: TalosClusterArgs, sizes: Record<TalosRole, RoleSize>): s
     }
     if (!isIpv4Cidr(node.address)) {
       problems.push(`${key}.address '${node.address}' must be IPv4 with its prefix, e.g. 192.168.10.11/24`);
-    } else if (index < count && isIPv4(args.vip) && !sameSubnet(node.address, args.vip)) {
+    } else if (index < count && isIPv4(args.vip) && !cidrContains(node.address, args.vip)) {
       problems.push(
         `${key}.address '${node.address}' is not in the subnet of vip '${args.vip}'; the VIP moves between ` +
           "control planes on one L2 segment, so put them in one subnet",
@@ -396,7 +383,7 @@ function validate(args: TalosClusterArgs, sizes: Record<TalosRole, RoleSize>): s
   for (const [field, values] of [
     ["hostname", all.map((node) => node.hostname)],
     ["vmId", all.map((node) => String(node.vmId))],
-    ["address", all.map((node) => ipOf(node.address))],
+    ["address", all.map((node) => addressOf(node.address))],
   ] as const) {
     const seen = new Set<string>();
     for (const value of values) {
@@ -404,7 +391,7 @@ function validate(args: TalosClusterArgs, sizes: Record<TalosRole, RoleSize>): s
       seen.add(value);
     }
   }
-  if (all.some((node) => ipOf(node.address) === args.vip)) {
+  if (all.some((node) => addressOf(node.address) === args.vip)) {
     problems.push(`vip '${args.vip}' is also a node address; the VIP must be an unused address`);
   }
   const minimums: Record<TalosRole, RoleSize> = {
@@ -524,8 +511,8 @@ export class TalosCluster extends pulumi.ComponentResource {
         : {
             firewall: {
               adminCidrs: args.firewall.adminCidrs,
-              controlPlanes: args.controlPlanes.map((node) => ipOf(node.address)),
-              workers: (args.workers ?? []).map((node) => ipOf(node.address)),
+              controlPlanes: args.controlPlanes.map((node) => addressOf(node.address)),
+              workers: (args.workers ?? []).map((node) => addressOf(node.address)),
               podSubnets: args.podSubnets ?? DEFAULT_POD_SUBNETS,
               nodeServices: [...cniNodeServices(args.cilium !== undefined), ...(args.firewall.nodeServices ?? [])],
             },
@@ -703,7 +690,7 @@ export class TalosCluster extends pulumi.ComponentResource {
     });
     const controlPlaneVms = vms.slice(0, args.controlPlanes.length);
 
-    const controlPlaneIps = args.controlPlanes.map((spec) => ipOf(spec.address));
+    const controlPlaneIps = args.controlPlanes.map((spec) => addressOf(spec.address));
     const credentials = new TalosAdminCredentials(
       `${name}-admin`,
       {
@@ -758,7 +745,7 @@ export class TalosCluster extends pulumi.ComponentResource {
     nodes.forEach(({ spec, role }, index) => {
       const vm = vms[index];
       const target = {
-        node: ipOf(spec.address),
+        node: addressOf(spec.address),
         hostname: spec.hostname,
         vmId: vm.vmId,
         caCertPem: args.secrets.osCaCertPem,

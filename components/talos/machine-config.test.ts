@@ -15,8 +15,8 @@ import {
   TalosFirewall,
   TalosNodeSettings,
 } from "./machine-config";
-import type { TalosSecretsBundle } from "./secrets";
 import { provenanceProblems } from "../../tools/provenance";
+import { PLACEHOLDER_BUNDLE } from "./testing";
 
 /** The official schemas, copied byte for byte; the README there gives each file's upstream, tag and sha256. */
 const SCHEMA_DIR = path.join(__dirname, "testdata", "schemas");
@@ -37,25 +37,6 @@ function schemaErrors(line: string, document: unknown): string[] {
   const validate = SCHEMAS[line];
   return validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
-
-const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
-const pair = (name: string, keyLabel = "EC PRIVATE KEY") => ({
-  certPem: pem("CERTIFICATE", `${name}-certificate`),
-  keyPem: pem(keyLabel, `${name}-key`),
-});
-
-const SECRETS: TalosSecretsBundle = {
-  clusterId: "0raF93qnkMvF-FZNuvyGozXNdLiT2FOWSlyBaW4PR-w=",
-  clusterSecret: "pofHbABZq7VXuObsdLdy/bHmz6hlMHZ3p8+6WKrv1ic=",
-  bootstrapToken: "inn7ol.u4ehnti8qyls9ymo",
-  machineToken: "d8cwfa.eyvpi0xwxyarbfid",
-  secretboxEncryptionSecret: "45yd2Ke+sytiICojDf8aibTfgt99nzJmO53cjDqrCto=",
-  osCa: pair("os", "PRIVATE KEY"),
-  kubernetesCa: pair("kubernetes"),
-  etcdCa: pair("etcd"),
-  aggregatorCa: pair("aggregator"),
-  serviceAccountKeyPem: pem("RSA PRIVATE KEY", "service-account"),
-};
 
 const SCHEMATIC = schematicId([QEMU_GUEST_AGENT_EXTENSION]);
 const CILIUM_CLI = `quay.io/cilium/cilium-cli:v0.18.9@sha256:${"c".repeat(64)}`;
@@ -83,7 +64,7 @@ const WORKER: TalosNodeSettings = {
 };
 
 function input(cluster: Partial<TalosClusterSettings> = {}, node: Partial<TalosNodeSettings> = {}): MachineConfigInput {
-  return { cluster: { ...CLUSTER, ...cluster }, node: { ...CONTROL_PLANE, ...node }, secrets: SECRETS };
+  return { cluster: { ...CLUSTER, ...cluster }, node: { ...CONTROL_PLANE, ...node }, secrets: PLACEHOLDER_BUNDLE };
 }
 
 /** Renders, then reads the YAML stream back: what Talos will see. */
@@ -347,22 +328,22 @@ describe("renderMachineConfig: content", () => {
 
   it("gives a control plane every secret, base64 of the whole PEM", () => {
     const { machine, cluster } = main(rendered(input()));
-    expect(machine.token).toBe(SECRETS.machineToken);
+    expect(machine.token).toBe(PLACEHOLDER_BUNDLE.machineToken);
     expect(machine.ca).toEqual({
-      crt: Buffer.from(SECRETS.osCa.certPem).toString("base64"),
-      key: Buffer.from(SECRETS.osCa.keyPem).toString("base64"),
+      crt: Buffer.from(PLACEHOLDER_BUNDLE.osCa.certPem).toString("base64"),
+      key: Buffer.from(PLACEHOLDER_BUNDLE.osCa.keyPem).toString("base64"),
     });
     expect(cluster).toMatchObject({
-      id: SECRETS.clusterId,
-      secret: SECRETS.clusterSecret,
-      token: SECRETS.bootstrapToken,
-      secretboxEncryptionSecret: SECRETS.secretboxEncryptionSecret,
+      id: PLACEHOLDER_BUNDLE.clusterId,
+      secret: PLACEHOLDER_BUNDLE.clusterSecret,
+      token: PLACEHOLDER_BUNDLE.bootstrapToken,
+      secretboxEncryptionSecret: PLACEHOLDER_BUNDLE.secretboxEncryptionSecret,
     });
     const c = cluster as Record<string, Record<string, unknown>>;
-    expect(decode(c.ca.key)).toBe(SECRETS.kubernetesCa.keyPem);
-    expect(decode(c.aggregatorCA.crt)).toBe(SECRETS.aggregatorCa.certPem);
-    expect(decode(c.serviceAccount.key)).toBe(SECRETS.serviceAccountKeyPem);
-    expect(decode((c.etcd.ca as Record<string, unknown>).key)).toBe(SECRETS.etcdCa.keyPem);
+    expect(decode(c.ca.key)).toBe(PLACEHOLDER_BUNDLE.kubernetesCa.keyPem);
+    expect(decode(c.aggregatorCA.crt)).toBe(PLACEHOLDER_BUNDLE.aggregatorCa.certPem);
+    expect(decode(c.serviceAccount.key)).toBe(PLACEHOLDER_BUNDLE.serviceAccountKeyPem);
+    expect(decode((c.etcd.ca as Record<string, unknown>).key)).toBe(PLACEHOLDER_BUNDLE.etcdCa.keyPem);
     expect(machine.nodeLabels).toEqual({ "node.kubernetes.io/exclude-from-external-load-balancers": "" });
   });
 
@@ -371,7 +352,7 @@ describe("renderMachineConfig: content", () => {
     const base64Values = text.match(/[A-Za-z0-9+/]{40,}={0,2}/g) ?? [];
     expect(base64Values.map(decode).filter((value) => value.includes("PRIVATE KEY"))).toEqual([]);
     const { machine, cluster } = main(rendered(input({ talosVersion }, WORKER)));
-    expect(machine.ca).toEqual({ crt: Buffer.from(SECRETS.osCa.certPem).toString("base64") });
+    expect(machine.ca).toEqual({ crt: Buffer.from(PLACEHOLDER_BUNDLE.osCa.certPem).toString("base64") });
     expect(machine).not.toHaveProperty("nodeLabels");
     expect(Object.keys(cluster).sort()).toEqual(
       ["ca", "clusterName", "controlPlane", "discovery", "id", "network", "secret", "token"].sort(),

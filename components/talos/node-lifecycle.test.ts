@@ -18,8 +18,7 @@ import {
   upgradeTalos,
   waitForNodeHealthy,
 } from "./node-lifecycle";
-import type { TalosSecretsBundle } from "./secrets";
-import { CLIENT, openTestPki, TestCertificate, TestPki } from "./testing";
+import { CLIENT, openTestPki, TestCertificate, TestPki, PLACEHOLDER_BUNDLE } from "./testing";
 import { withoutStackTraces } from "../../tools/plan/testing";
 
 withoutStackTraces();
@@ -29,21 +28,6 @@ pulumi.runtime.setMocks(
   "lab",
   false,
 );
-
-const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
-const pair = (name: string) => ({ certPem: pem("CERTIFICATE", name), keyPem: pem("EC PRIVATE KEY", name) });
-const BUNDLE: TalosSecretsBundle = {
-  clusterId: "0raF93qnkMvF-FZNuvyGozXNdLiT2FOWSlyBaW4PR-w=",
-  clusterSecret: "pofHbABZq7VXuObsdLdy/bHmz6hlMHZ3p8+6WKrv1ic=",
-  bootstrapToken: "inn7ol.u4ehnti8qyls9ymo",
-  machineToken: "d8cwfa.eyvpi0xwxyarbfid",
-  secretboxEncryptionSecret: "45yd2Ke+sytiICojDf8aibTfgt99nzJmO53cjDqrCto=",
-  osCa: pair("os"),
-  kubernetesCa: pair("kubernetes"),
-  etcdCa: pair("etcd"),
-  aggregatorCa: pair("aggregator"),
-  serviceAccountKeyPem: pem("RSA PRIVATE KEY", "service-account"),
-};
 
 /** A worker's config as the cluster renders it, for Kubernetes `kubernetesVersion`. */
 function workerConfig(kubernetesVersion: string): string {
@@ -62,7 +46,7 @@ function workerConfig(kubernetesVersion: string): string {
       gateway: "127.0.0.1",
       nameservers: ["127.0.0.1"],
     },
-    secrets: BUNDLE,
+    secrets: PLACEHOLDER_BUNDLE,
   });
 }
 

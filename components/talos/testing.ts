@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import type { TalosSecretsBundle } from "./secrets";
 
 /** Key algorithms the tests use: Talos's OS CA is Ed25519, its Kubernetes CA ECDSA P-256. */
 export type TestKeyType = "ed25519" | "ecdsa";
@@ -111,3 +112,27 @@ export const LOCALHOST_SERVER = [
 
 /** Extensions of a client certificate. */
 export const CLIENT = ["keyUsage=digitalSignature", "extendedKeyUsage=clientAuth"];
+
+const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+const pair = (name: string, keyLabel = "EC PRIVATE KEY") => ({
+  certPem: pem("CERTIFICATE", `${name}-certificate`),
+  keyPem: pem(keyLabel, `${name}-key`),
+});
+
+/**
+ * A secrets bundle of the right shape with placeholder PEMs (each names what it stands for, with the key types
+ * Talos uses: Ed25519 for the OS CA, ECDSA for the others, RSA for the service account), for renderers and
+ * components that only place the values.
+ */
+export const PLACEHOLDER_BUNDLE: TalosSecretsBundle = {
+  clusterId: "0raF93qnkMvF-FZNuvyGozXNdLiT2FOWSlyBaW4PR-w=",
+  clusterSecret: "pofHbABZq7VXuObsdLdy/bHmz6hlMHZ3p8+6WKrv1ic=",
+  bootstrapToken: "inn7ol.u4ehnti8qyls9ymo",
+  machineToken: "d8cwfa.eyvpi0xwxyarbfid",
+  secretboxEncryptionSecret: "45yd2Ke+sytiICojDf8aibTfgt99nzJmO53cjDqrCto=",
+  osCa: pair("os", "PRIVATE KEY"),
+  kubernetesCa: pair("kubernetes"),
+  etcdCa: pair("etcd"),
+  aggregatorCa: pair("aggregator"),
+  serviceAccountKeyPem: pem("RSA PRIVATE KEY", "service-account"),
+};

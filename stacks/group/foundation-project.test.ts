@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { branchSlug } from "../../components/gitlab/project-protection";
 import { planStacks } from "../../tools/plan/engine";
 import { readProjectFile, readStackConfig } from "../../tools/plan/stack-files";
 import { configEditor, record, Recording } from "../../tools/plan/testing";
@@ -214,7 +215,11 @@ describe("the group stack refuses a Foundation project protection that", () => {
         allowForcePush: true,
       }),
     );
-    await expect(run(config)).resolves.toBeDefined();
+    const rec = await run(config);
+    expect(rec.inputsOf(`foundation-branch-${branchSlug("sandbox/*")}`, T.branch)).toMatchObject({
+      name: "sandbox/*",
+      allowForcePush: true,
+    });
   });
 
   it("has no wildcard rule, and no rule for the default branch", async () => {
