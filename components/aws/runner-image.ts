@@ -115,6 +115,9 @@ const NODE_EXPORTER_UNIT = [
   "",
 ].join("\n");
 
+/** The first command of every script step: stop at the first failing command, unset variable or pipe stage. */
+const STRICT_BASH = "set -euo pipefail";
+
 /**
  * An `ExecuteBash` step. AWSTOE runs the commands as one script whose exit status is the step's, the last command's
  * unless the script stops at the first failure, which the first line makes it do
@@ -123,9 +126,6 @@ const NODE_EXPORTER_UNIT = [
 function bash(name: string, commands: readonly string[]) {
   return { name, action: "ExecuteBash", inputs: { commands: [STRICT_BASH, ...commands] } };
 }
-
-/** The first command of every script step: stop at the first failing command, unset variable or pipe stage. */
-export const STRICT_BASH = "set -euo pipefail";
 
 /**
  * The AWSTOE component document (https://docs.aws.amazon.com/imagebuilder/latest/userguide/toe-use-documents.html):
